@@ -1,0 +1,44 @@
+//! Amazon IVS Chat control-plane client.
+//!
+//! One signed, retried, typed client for all 17 operations, with the call surface of
+//! `aws-sdk-ivschat`:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), ivschat::Error> {
+//! let config = ivschat::Config::builder()
+//!     .region("us-east-1")
+//!     .endpoint_url("http://127.0.0.1:4580")
+//!     .credentials(ivschat::Credentials::new("test", "test", None))
+//!     .build()?;
+//! let client = ivschat::Client::new(&config);
+//! let room = client.create_room().name("demo").tags("env", "dev").send().await?;
+//! println!("{:?}", room.arn());
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod config;
+pub mod credentials;
+pub mod dynamic;
+pub mod endpoint;
+pub mod error;
+pub mod operation;
+pub mod paginator;
+#[doc(hidden)]
+pub mod protocol;
+pub mod retry;
+pub mod types;
+
+pub use client::Client;
+pub use config::{Config, ConfigBuilder};
+pub use credentials::{Credentials, ProvideCredentials};
+pub use error::{BuildError, Error};
+pub use retry::RetryConfig;
+
+/// What `Debug` prints in place of a secret.
+pub(crate) const REDACTED: &str = "*** Sensitive Data Redacted ***";
+
+/// This library's version, as sent in the User-Agent.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,243 @@
+//! `ivschat-emulator`: a local Amazon IVS Chat service (control plane now; the messaging
+//! WebSocket shares the port later). Use it in-process:
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let emu = ivschat_emulator::Emulator::builder().port(0).start().await?;
+//! println!("{}", emu.endpoint_url()); // http://127.0.0.1:PORT, credentials test/test
+//! emu.shutdown().await;
+//! # Ok(()) }
+//! ```
+//! or run the `ivschat-local` binary (see README.md).
+
+pub mod admin;
+pub mod auth;
+pub mod cli;
+pub mod control;
+pub mod error;
+pub mod hooks;
+pub mod messaging;
+pub mod request;
+pub mod script;
+pub mod server;
+pub mod store;
+pub mod validate;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use auth::Identity;
+pub use control::Quotas;
+pub use error::ApiError;
+pub use request::parse_and_validate;
+pub use server::Limits;
+
+/// Entry point: `Emulator::builder()`.
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with the defaults (127.0.0.1:4580, us-east-1, test/test → 000000000000, memory store).
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+}
+
+/// Configuration of an emulator.
+#[derive(Debug, Clone)]
+pub struct EmulatorBuilder {
+    host: String,
+    port: u16,
+    region: String,
+    data_dir: Option<PathBuf>,
+    log_dir: Option<PathBuf>,
+    identities: Vec<Identity>,
+    quotas: Quotas,
+    limits: Limits,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        EmulatorBuilder {
+            host: "127.0.0.1".into(),
+            port: 4580,
+            region: "us-east-1".into(),
+            data_dir: None,
+            log_dir: None,
+            identities: Vec::new(),
+            quotas: Quotas::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// Interface to bind (default 127.0.0.1).
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = host.into();
+        self
+    }
+    /// Port (default 4580; 0 picks a free one).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+    /// Region (default us-east-1): ARNs use it and signatures must be scoped to it.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+    /// Persist state in SQLite under this directory.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+    /// Directory for logging destinations (used by the messaging/logging issue).
+    pub fn log_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.log_dir = Some(dir.into());
+        self
+    }
+    /// Add an identity. When none is added, `test`/`test` → `000000000000` is used.
+    pub fn identity(
+        mut self,
+        access_key_id: &str,
+        secret_access_key: &str,
+        account_id: &str,
+    ) -> Self {
+        self.identities
+            .push(Identity::new(access_key_id, secret_access_key, account_id));
+        self
+    }
+    /// Add an identity that requires `x-amz-security-token: session_token`.
+    pub fn identity_with_session_token(
+        mut self,
+        access_key_id: &str,
+        secret_access_key: &str,
+        account_id: &str,
+        session_token: &str,
+    ) -> Self {
+        let mut id = Identity::new(access_key_id, secret_access_key, account_id);
+        id.session_token = Some(session_token.to_string());
+        self.identities.push(id);
+        self
+    }
+    /// Rooms per account (default 50,000).
+    pub fn max_rooms(mut self, n: u64) -> Self {
+        self.quotas.max_rooms = n;
+        self
+    }
+    /// Logging configurations per account (default 10,000).
+    pub fn max_logging_configurations(mut self, n: u64) -> Self {
+        self.quotas.max_logging_configurations = n;
+        self
+    }
+    /// Largest request body (default 1 MiB).
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.limits.max_body_bytes = n;
+        self
+    }
+    /// Time allowed for request headers to arrive (default 10 s).
+    pub fn header_read_timeout(mut self, t: Duration) -> Self {
+        self.limits.header_read_timeout = t;
+        self
+    }
+    /// Configured host.
+    pub fn host_str(&self) -> &str {
+        &self.host
+    }
+
+    /// Bind and start serving on the current tokio runtime.
+    pub async fn start(self) -> std::io::Result<EmulatorHandle> {
+        let store: Box<dyn store::Store> = match &self.data_dir {
+            Some(dir) => Box::new(
+                store::sqlite::SqliteStore::open(dir).map_err(|e| std::io::Error::other(e.0))?,
+            ),
+            None => Box::new(store::memory::MemoryStore::new()),
+        };
+        let identities = if self.identities.is_empty() {
+            vec![Identity::new("test", "test", "000000000000")]
+        } else {
+            self.identities.clone()
+        };
+        let shared = Arc::new(server::Shared {
+            state: control::State::new(&self.region, store, self.quotas),
+            verifier: auth::Verifier::new(&self.region, &identities),
+            admin: admin::AdminState::default(),
+            script: script::ScriptState::default(),
+            limits: self.limits,
+        });
+        let (listener, addr) = server::bind(&self.host, self.port).await?;
+        let (tx, rx) = watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, shared.clone(), rx));
+        Ok(EmulatorHandle {
+            addr,
+            shutdown: tx,
+            task: Some(task),
+            shared,
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops it (without waiting).
+pub struct EmulatorHandle {
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+    shared: Arc<server::Shared>,
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorHandle {
+    fn url_host(&self) -> String {
+        match self.addr {
+            SocketAddr::V4(a) if a.ip().is_unspecified() => format!("127.0.0.1:{}", a.port()),
+            SocketAddr::V6(a) if a.ip().is_unspecified() => format!("[::1]:{}", a.port()),
+            a => a.to_string(),
+        }
+    }
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.url_host())
+    }
+    /// `ws://127.0.0.1:PORT/`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/", self.url_host())
+    }
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+    /// The configured region.
+    pub fn region(&self) -> &str {
+        &self.shared.state.region
+    }
+    /// The room event hook (for the messaging side and for tests).
+    pub fn events(&self) -> hooks::EventBus {
+        self.shared.state.events.clone()
+    }
+    /// Stop accepting, let in-flight requests finish (5 s grace), then return.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}

@@ -1,0 +1,6 @@
+"""Let the oracle tests import the modules next to them."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
