@@ -106,6 +106,8 @@ def serde_attrs(m: Member, *, plain: bool, body_only: bool) -> str:
         attrs.append('skip_serializing_if = "Option::is_none"')
     if m.kind == "timestamp":
         attrs.append('with = "crate::protocol::serde_time::option"' if not plain else 'with = "crate::protocol::serde_time"')
+    elif m.kind == "integer":
+        attrs.append('deserialize_with = "crate::protocol::de::int"' if not plain else 'deserialize_with = "crate::protocol::de::int_or_zero"')
     elif m.kind == "map":
         attrs.append('deserialize_with = "crate::protocol::de::map"' if not plain else 'deserialize_with = "crate::protocol::de::map_or_empty"')
     elif m.kind == "list":
@@ -132,6 +134,12 @@ def accessor(m: Member, plain: bool) -> str:
         if m.kind in ("integer", "boolean"):
             return f"{doc}    pub fn {f}(&self) -> {m.rust} {{\n        self.{f}\n    }}\n"
         return f"{doc}    pub fn {f}(&self) -> &{m.rust} {{\n        &self.{f}\n    }}\n"
+    if m.required and m.kind == "map":
+        return f"{doc}    pub fn {f}(&self) -> &HashMap<String, String> {{\n        self.{f}.as_ref().unwrap_or_else(|| crate::protocol::empty_map())\n    }}\n"
+    if m.required and m.kind == "string" and m.rust == "String":
+        return f"{doc}    pub fn {f}(&self) -> &str {{\n        self.{f}.as_deref().unwrap_or_default()\n    }}\n"
+    if m.required and m.kind == "integer":
+        return f"{doc}    pub fn {f}(&self) -> i32 {{\n        self.{f}.unwrap_or_default()\n    }}\n"
     if m.kind == "string" and m.rust == "String":
         return f"{doc}    pub fn {f}(&self) -> Option<&str> {{\n        self.{f}.as_deref()\n    }}\n"
     if m.kind in ("integer", "boolean"):
@@ -285,10 +293,10 @@ def gen_modeled_errors(model: Model) -> str:
         out.append("#[derive(Clone, PartialEq, Serialize, Deserialize, Default)]\n#[non_exhaustive]\n")
         out.append(f"pub struct {name} {{\n")
         for m in members:
-            out.append(field_decl(m, m.required))
+            out.append(field_decl(m, m.wire == "message"))
         out.append("    #[serde(skip)]\n    pub(crate) meta: ErrorMetadata,\n}\n\n")
         out.append(f"impl {name} {{\n")
-        out.append("\n".join(accessor(m, m.required) for m in members))
+        out.append("\n".join(accessor(m, m.wire == "message") for m in members))
         out.append(f"\n    /// HTTP status the model gives this error.\n    pub const HTTP_STATUS: u16 = {status};\n")
         out.append(f'    /// Whether the model marks the error as the server\'s fault.\n    pub const SERVER_FAULT: bool = {"true" if fault == "server" else "false"};\n')
         out.append("    /// Code, message, request id and status of the response.\n    pub fn meta(&self) -> &ErrorMetadata {\n        &self.meta\n    }\n")
@@ -357,7 +365,8 @@ def gen_operation(model: Model, op_name: str) -> str:
     o.append(f"\n    /// Builds the input; required members are checked when it is sent.\n    pub fn build(self) -> Result<{in_name}, BuildError> {{\n        Ok(self.inner)\n    }}\n}}\n\n")
 
     # Operation impl
-    o.append(f"impl Operation for {in_name} {{\n    const NAME: &'static str = \"{op_name}\";\n    type Output = {out_name};\n\n")
+    errors = ", ".join(f'"{e["shape"]}"' for e in op.get("errors", []))
+    o.append(f"impl Operation for {in_name} {{\n    const NAME: &'static str = \"{op_name}\";\n    const ERRORS: &'static [&'static str] = &[{errors}];\n    type Output = {out_name};\n\n")
     o.append("    fn validate(&self) -> Result<(), BuildError> {\n")
     for m in inputs:
         if m.required:
@@ -393,7 +402,7 @@ def gen_operation(model: Model, op_name: str) -> str:
 
     # Output
     if outputs:
-        o.append(struct_def(out_name, f"Output of {op_name}.", outputs, plain_required=True, derives="Clone, PartialEq, Default, Serialize, Deserialize"))
+        o.append(struct_def(out_name, f"Output of {op_name}.", outputs, plain_required=False, derives="Clone, PartialEq, Default, Serialize, Deserialize"))
     else:
         o.append(f"/// Output of {op_name} (no members).\n#[derive(Clone, PartialEq, Default, Debug, Serialize, Deserialize)]\n#[non_exhaustive]\npub struct {out_name} {{}}\n")
     o.append("\n")

@@ -154,7 +154,7 @@ impl Handle {
             if let Some(id) = error.request_id() {
                 attempt_span.record("request_id", id);
             }
-            let Some(kind) = classify(&error) else { return Err(error) };
+            let Some(kind) = classify(&error, O::ERRORS) else { return Err(error) };
             if attempt >= max {
                 return Err(error);
             }
@@ -296,4 +296,50 @@ pub(crate) fn http_client(connect_timeout: Duration, read_timeout: Option<Durati
         builder = builder.read_timeout(read);
     }
     builder.build().map_err(|e| Error::construction(format!("could not build the HTTP client: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// botocore's signatures from spec §5.2 (frozen at 2015-08-30T12:36:00Z), over the exact bytes.
+    #[test]
+    fn signatures_match_botocore_vectors() {
+        let time = std::time::UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+        let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None);
+        let host = "https://ivschat.us-east-1.amazonaws.com";
+        let arn = "arn%3Aaws%3Aivschat%3Aus-east-1%3A123456789012%3Aroom%2FabcdEFGH1234";
+        let cases: &[(&str, String, Option<&str>, &str, &str)] = &[
+            ("POST", format!("{host}/CreateRoom"), Some(r#"{"name": "demo", "maximumMessageLength": 500, "tags": {"env": "dev"}}"#), "content-type;host;x-amz-date", "c4a54105571de73dc69b7cc59990a8c966bf66a29eab2680310c4f63bdde258c"),
+            ("POST", format!("{host}/ListRooms"), Some(r#"{"maxResults": 10}"#), "content-type;host;x-amz-date", "48623fb50db697da9078612cf4cc12638fc6a1f3aa97955bad090f76335c1d53"),
+            ("POST", format!("{host}/tags/{arn}"), Some(r#"{"tags": {"a": "b"}}"#), "content-type;host;x-amz-date", "0d8240a821a3f95ad05e43893a5ad8b8dc85a2e197f2291aadd0f6b6fd7c58a4"),
+            ("DELETE", format!("{host}/tags/{arn}?tagKeys=a&tagKeys=b"), None, "host;x-amz-date", "45b7d08262a0129f0ae253928c1d0aa9315809ec978b03241726a2764bc1e677"),
+            ("GET", format!("{host}/tags/{arn}"), None, "host;x-amz-date", "cb6b5cb14860847f50b3effcffee01f608bfad2ebb69378b23d50ddeb238c6f9"),
+            ("POST", format!("{host}/CreateChatToken"), Some(r#"{"roomIdentifier": "arn:aws:ivschat:us-east-1:123456789012:room/abcdEFGH1234", "userId": "u1", "capabilities": ["SEND_MESSAGE"], "sessionDurationInMinutes": 60, "attributes": {"k": "v"}}"#), "content-type;host;x-amz-date", "fcfbb5169d848782a228b88925741ebdce0ea13723f472c819d92d1ee850e520"),
+        ];
+        for (method, url, body, signed, signature) in cases {
+            let method: http::Method = method.parse().unwrap();
+            let body = body.map(|b| Bytes::from(b.to_owned()));
+            let request = sign_request(&method, url, body.as_ref(), &creds, "us-east-1", time).unwrap();
+            let auth = request.headers()["authorization"].to_str().unwrap();
+            assert_eq!(
+                auth,
+                format!("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/ivschat/aws4_request, SignedHeaders={signed}, Signature={signature}"),
+                "{method} {url}"
+            );
+            assert_eq!(request.headers()["x-amz-date"], "20150830T123600Z");
+            assert_eq!(request.headers().contains_key("x-amz-content-sha256"), false);
+        }
+    }
+
+    #[test]
+    fn session_tokens_are_sent_and_signed() {
+        let time = std::time::UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+        let creds = Credentials::new("AKID", "secret", Some("the-token".into()));
+        let body = Bytes::from_static(b"{}");
+        let request = sign_request(&http::Method::POST, "https://ivschat.us-east-1.amazonaws.com/ListRooms", Some(&body), &creds, "us-east-1", time).unwrap();
+        assert_eq!(request.headers()["x-amz-security-token"], "the-token");
+        let auth = request.headers()["authorization"].to_str().unwrap();
+        assert!(auth.contains("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,"), "{auth}");
+    }
 }

@@ -21,6 +21,8 @@ pub trait Paginated: Operation + Clone {
     /// One item of a page.
     type Item: Send + 'static;
     #[doc(hidden)]
+    fn start_token(&self) -> Option<String>;
+    #[doc(hidden)]
     fn set_paging(&mut self, token: Option<String>, page_size: Option<i32>);
     #[doc(hidden)]
     fn next_token(output: &Self::Output) -> Option<&str>;
@@ -30,6 +32,9 @@ pub trait Paginated: Operation + Clone {
 
 impl Paginated for ListRoomsInput {
     type Item = RoomSummary;
+    fn start_token(&self) -> Option<String> {
+        self.next_token.clone()
+    }
     fn set_paging(&mut self, token: Option<String>, page_size: Option<i32>) {
         self.next_token = token;
         if page_size.is_some() {
@@ -40,12 +45,15 @@ impl Paginated for ListRoomsInput {
         output.next_token()
     }
     fn into_items(output: Self::Output) -> Vec<RoomSummary> {
-        output.rooms
+        output.rooms.unwrap_or_default()
     }
 }
 
 impl Paginated for ListLoggingConfigurationsInput {
     type Item = LoggingConfigurationSummary;
+    fn start_token(&self) -> Option<String> {
+        self.next_token.clone()
+    }
     fn set_paging(&mut self, token: Option<String>, page_size: Option<i32>) {
         self.next_token = token;
         if page_size.is_some() {
@@ -56,7 +64,7 @@ impl Paginated for ListLoggingConfigurationsInput {
         output.next_token()
     }
     fn into_items(output: Self::Output) -> Vec<LoggingConfigurationSummary> {
-        output.logging_configurations
+        output.logging_configurations.unwrap_or_default()
     }
 }
 
@@ -93,7 +101,8 @@ impl<I: Paginated> Paginator<I> {
             token: Option<String>,
             done: bool,
         }
-        let state = State { paginator: self, token: None, done: false };
+        let token = self.input.start_token();
+        let state = State { paginator: self, token, done: false };
         let stream = futures_util::stream::unfold(state, |mut state| async move {
             if state.done {
                 return None;

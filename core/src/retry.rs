@@ -108,18 +108,21 @@ const THROTTLING_CODES: &[&str] = &[
 const TRANSIENT_CODES: &[&str] = &["RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"];
 const TRANSIENT_STATUS: &[u16] = &[500, 502, 503, 504];
 
-/// How the standard mode treats an error; `None` means it is not retried.
-pub fn classify(error: &Error) -> Option<RetryKind> {
+/// How the standard mode treats an error of an operation that models `operation_errors`;
+/// `None` means it is not retried. Like botocore, a 429 counts as throttling unless its code is
+/// an error the operation models.
+pub fn classify(error: &Error, operation_errors: &[&str]) -> Option<RetryKind> {
     match error {
         Error::Transport(_) => Some(RetryKind::Transient),
         Error::Timeout(_) => Some(RetryKind::Timeout),
         Error::InvalidInput(_) | Error::Construction(_) | Error::Credentials(_) | Error::InvalidResponse(_) => None,
         service => {
             let code = service.code();
-            if THROTTLING_CODES.contains(&code) {
+            let status = service.http_status();
+            if THROTTLING_CODES.contains(&code) || (status == Some(429) && !operation_errors.contains(&code)) {
                 Some(RetryKind::Throttling)
             } else if TRANSIENT_CODES.contains(&code)
-                || service.http_status().is_some_and(|s| TRANSIENT_STATUS.contains(&s))
+                || status.is_some_and(|s| TRANSIENT_STATUS.contains(&s))
             {
                 Some(RetryKind::Transient)
             } else {

@@ -271,3 +271,54 @@ mod tests {
         assert_eq!(p.input["tagKeys"], serde_json::json!(["a", "b c"]));
     }
 }
+
+#[cfg(test)]
+mod no_panic {
+    use super::*;
+
+    /// A cheap in-tree stand-in for the cargo-fuzz target: random and mutated inputs never panic.
+    #[test]
+    fn random_inputs_never_panic() {
+        let seeds: [&[u8]; 4] = [
+            br#"{"name": "demo", "maximumMessageLength": 500, "tags": {"env": "dev"}}"#,
+            br#"{"destinationConfiguration": {"s3": {"bucketName": "abc"}, "firehose": null}}"#,
+            br#"{"roomIdentifier": "arn:aws:ivschat:us-east-1:1:room/a", "userId": "u", "capabilities": ["SEND_MESSAGE"], "attributes": {"a": "b"}}"#,
+            br#"{"loggingConfigurationIdentifiers": [null, 1, "x"], "messageReviewHandler": {"uri": 5}}"#,
+        ];
+        let paths = [
+            "/CreateRoom",
+            "/CreateLoggingConfiguration",
+            "/CreateChatToken",
+            "/UpdateRoom",
+            "/tags/%E2%82",
+            "/tags/arn%3Aaws",
+        ];
+        let mut rng = fastrand::Rng::with_seed(7);
+        for i in 0..20_000 {
+            let mut body = seeds[i % seeds.len()].to_vec();
+            for _ in 0..rng.usize(0..8) {
+                if body.is_empty() {
+                    break;
+                }
+                let at = rng.usize(..body.len());
+                match rng.u8(0..3) {
+                    0 => body[at] = rng.u8(..),
+                    1 => {
+                        body.remove(at);
+                    }
+                    _ => {
+                        const NOISE: &[u8] = b"{}[]\",:0-\\\xff";
+                        body.insert(at, NOISE[rng.usize(..NOISE.len())])
+                    }
+                }
+            }
+            let method = ["POST", "GET", "DELETE"][rng.usize(..3)];
+            let _ = parse_and_validate(
+                method,
+                paths[rng.usize(..paths.len())],
+                "tagKeys=%FF&tagKeys",
+                &body,
+            );
+        }
+    }
+}

@@ -563,7 +563,11 @@ mod tests {
         assert!(model().validate("CreateRoomRequest", &json!({})).is_empty());
         // Model patterns are unanchored searches (Smithy semantics): `[a-zA-Z0-9-_]*` matches
         // the empty substring of any name, so the model does not reject "bad name!".
-        assert!(model().validate("CreateRoomRequest", &json!({"name": "bad name!"})).is_empty());
+        assert!(
+            model()
+                .validate("CreateRoomRequest", &json!({"name": "bad name!"}))
+                .is_empty()
+        );
         // but a pattern with no empty match does bite:
         let errs = model().validate("GetRoomRequest", &json!({"identifier": "abc"}));
         assert_eq!(errs[0].name, "identifier");

@@ -59,9 +59,12 @@ def request_case(item: Mapping[str, Json]) -> dict[str, Json]:
 def response_case(item: Mapping[str, Json]) -> dict[str, Json]:
     status, headers, body = encode_response(item["response"])
     outcome = harness.parse_synthetic(item["operation"], item["params"], status, headers, body)
-    case = base_case(item, "response", outcome.note)
+    deviation = item.get("deviation")
+    case = base_case(item, "response", " ".join(n for n in (outcome.note, deviation and deviation["why"]) if n) or None)
     case["response"] = item["response"]
     case["then"] = outcome.then
+    if deviation:
+        case["botocore"], case["then"] = outcome.then, deviation["then"]
     return case
 
 

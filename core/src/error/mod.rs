@@ -194,6 +194,21 @@ macro_rules! modeled_meta {
                     _ => None,
                 }
             }
+
+            /// The modeled members of a service error other than `message`, with their wire
+            /// names (`resourceId`, `reason`, `fieldList`...); empty for every other error.
+            pub fn fields(&self) -> serde_json::Map<String, serde_json::Value> {
+                let value = match self {
+                    $(Error::$name(e) => serde_json::to_value(e),)*
+                    _ => return Default::default(),
+                };
+                let mut fields = match value {
+                    Ok(serde_json::Value::Object(map)) => map,
+                    _ => Default::default(),
+                };
+                fields.remove("message");
+                fields
+            }
         }
     };
 }
@@ -246,7 +261,7 @@ impl Error {
 
     /// Whether the standard retry mode treats this error as transient or throttling.
     pub fn is_retryable(&self) -> bool {
-        crate::retry::classify(self).is_some()
+        crate::retry::classify(self, &MODELED_ERRORS).is_some()
     }
 
     pub(crate) fn construction(message: impl Into<String>) -> Self {

@@ -51,11 +51,19 @@ pub struct ConflictException {
     #[serde(rename = "message", default)]
     pub message: String,
     /// `resourceId`.
-    #[serde(rename = "resourceId", default)]
-    pub resource_id: String,
+    #[serde(
+        rename = "resourceId",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub resource_id: Option<String>,
     /// `resourceType`.
-    #[serde(rename = "resourceType", default)]
-    pub resource_type: ResourceType,
+    #[serde(
+        rename = "resourceType",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub resource_type: Option<ResourceType>,
     #[serde(skip)]
     pub(crate) meta: ErrorMetadata,
 }
@@ -68,12 +76,12 @@ impl ConflictException {
 
     /// `resourceId`.
     pub fn resource_id(&self) -> &str {
-        &self.resource_id
+        self.resource_id.as_deref().unwrap_or_default()
     }
 
     /// `resourceType`.
-    pub fn resource_type(&self) -> &ResourceType {
-        &self.resource_type
+    pub fn resource_type(&self) -> Option<&ResourceType> {
+        self.resource_type.as_ref()
     }
 
     /// HTTP status the model gives this error.
@@ -177,11 +185,19 @@ pub struct ResourceNotFoundException {
     #[serde(rename = "message", default)]
     pub message: String,
     /// `resourceId`.
-    #[serde(rename = "resourceId", default)]
-    pub resource_id: String,
+    #[serde(
+        rename = "resourceId",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub resource_id: Option<String>,
     /// `resourceType`.
-    #[serde(rename = "resourceType", default)]
-    pub resource_type: ResourceType,
+    #[serde(
+        rename = "resourceType",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub resource_type: Option<ResourceType>,
     #[serde(skip)]
     pub(crate) meta: ErrorMetadata,
 }
@@ -194,12 +210,12 @@ impl ResourceNotFoundException {
 
     /// `resourceId`.
     pub fn resource_id(&self) -> &str {
-        &self.resource_id
+        self.resource_id.as_deref().unwrap_or_default()
     }
 
     /// `resourceType`.
-    pub fn resource_type(&self) -> &ResourceType {
-        &self.resource_type
+    pub fn resource_type(&self) -> Option<&ResourceType> {
+        self.resource_type.as_ref()
     }
 
     /// HTTP status the model gives this error.
@@ -231,14 +247,27 @@ pub struct ServiceQuotaExceededException {
     #[serde(rename = "message", default)]
     pub message: String,
     /// `resourceId`.
-    #[serde(rename = "resourceId", default)]
-    pub resource_id: String,
+    #[serde(
+        rename = "resourceId",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub resource_id: Option<String>,
     /// `resourceType`.
-    #[serde(rename = "resourceType", default)]
-    pub resource_type: ResourceType,
+    #[serde(
+        rename = "resourceType",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub resource_type: Option<ResourceType>,
     /// `limit`.
-    #[serde(rename = "limit", default)]
-    pub limit: i32,
+    #[serde(
+        rename = "limit",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
+        default
+    )]
+    pub limit: Option<i32>,
     #[serde(skip)]
     pub(crate) meta: ErrorMetadata,
 }
@@ -251,17 +280,17 @@ impl ServiceQuotaExceededException {
 
     /// `resourceId`.
     pub fn resource_id(&self) -> &str {
-        &self.resource_id
+        self.resource_id.as_deref().unwrap_or_default()
     }
 
     /// `resourceType`.
-    pub fn resource_type(&self) -> &ResourceType {
-        &self.resource_type
+    pub fn resource_type(&self) -> Option<&ResourceType> {
+        self.resource_type.as_ref()
     }
 
     /// `limit`.
     pub fn limit(&self) -> i32 {
-        self.limit
+        self.limit.unwrap_or_default()
     }
 
     /// HTTP status the model gives this error.
@@ -294,14 +323,27 @@ pub struct ThrottlingException {
     #[serde(rename = "message", default)]
     pub message: String,
     /// `resourceId`.
-    #[serde(rename = "resourceId", default)]
-    pub resource_id: String,
+    #[serde(
+        rename = "resourceId",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub resource_id: Option<String>,
     /// `resourceType`.
-    #[serde(rename = "resourceType", default)]
-    pub resource_type: ResourceType,
+    #[serde(
+        rename = "resourceType",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub resource_type: Option<ResourceType>,
     /// `limit`.
-    #[serde(rename = "limit", default)]
-    pub limit: i32,
+    #[serde(
+        rename = "limit",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
+        default
+    )]
+    pub limit: Option<i32>,
     #[serde(skip)]
     pub(crate) meta: ErrorMetadata,
 }
@@ -314,17 +356,17 @@ impl ThrottlingException {
 
     /// `resourceId`.
     pub fn resource_id(&self) -> &str {
-        &self.resource_id
+        self.resource_id.as_deref().unwrap_or_default()
     }
 
     /// `resourceType`.
-    pub fn resource_type(&self) -> &ResourceType {
-        &self.resource_type
+    pub fn resource_type(&self) -> Option<&ResourceType> {
+        self.resource_type.as_ref()
     }
 
     /// `limit`.
     pub fn limit(&self) -> i32 {
-        self.limit
+        self.limit.unwrap_or_default()
     }
 
     /// HTTP status the model gives this error.
@@ -357,8 +399,8 @@ pub struct ValidationException {
     #[serde(rename = "message", default)]
     pub message: String,
     /// `reason`.
-    #[serde(rename = "reason", default)]
-    pub reason: ValidationExceptionReason,
+    #[serde(rename = "reason", skip_serializing_if = "Option::is_none", default)]
+    pub reason: Option<ValidationExceptionReason>,
     /// `fieldList`.
     #[serde(
         rename = "fieldList",
@@ -378,8 +420,8 @@ impl ValidationException {
     }
 
     /// `reason`.
-    pub fn reason(&self) -> &ValidationExceptionReason {
-        &self.reason
+    pub fn reason(&self) -> Option<&ValidationExceptionReason> {
+        self.reason.as_ref()
     }
 
     /// `fieldList`.

@@ -42,6 +42,7 @@ pub struct CreateChatTokenInput {
     #[serde(
         rename = "sessionDurationInMinutes",
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
         default
     )]
     pub session_duration_in_minutes: Option<i32>,
@@ -62,13 +63,13 @@ impl CreateChatTokenInput {
     }
 
     /// `roomIdentifier`.
-    pub fn room_identifier(&self) -> Option<&str> {
-        self.room_identifier.as_deref()
+    pub fn room_identifier(&self) -> &str {
+        self.room_identifier.as_deref().unwrap_or_default()
     }
 
     /// `userId`.
-    pub fn user_id(&self) -> Option<&str> {
-        self.user_id.as_deref()
+    pub fn user_id(&self) -> &str {
+        self.user_id.as_deref().unwrap_or_default()
     }
 
     /// `capabilities`.
@@ -198,6 +199,12 @@ impl CreateChatTokenInputBuilder {
 
 impl Operation for CreateChatTokenInput {
     const NAME: &'static str = "CreateChatToken";
+    const ERRORS: &'static [&'static str] = &[
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "PendingVerification",
+        "ValidationException",
+    ];
     type Output = CreateChatTokenOutput;
 
     fn validate(&self) -> Result<(), BuildError> {

@@ -138,6 +138,14 @@ impl CreateLoggingConfigurationInputBuilder {
 
 impl Operation for CreateLoggingConfigurationInput {
     const NAME: &'static str = "CreateLoggingConfiguration";
+    const ERRORS: &'static [&'static str] = &[
+        "ConflictException",
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "ServiceQuotaExceededException",
+        "PendingVerification",
+        "ValidationException",
+    ];
     type Output = CreateLoggingConfigurationOutput;
 
     fn validate(&self) -> Result<(), BuildError> {

@@ -27,6 +27,7 @@ pub struct CreateRoomInput {
     #[serde(
         rename = "maximumMessageRatePerSecond",
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
         default
     )]
     pub maximum_message_rate_per_second: Option<i32>,
@@ -34,6 +35,7 @@ pub struct CreateRoomInput {
     #[serde(
         rename = "maximumMessageLength",
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
         default
     )]
     pub maximum_message_length: Option<i32>,
@@ -231,6 +233,14 @@ impl CreateRoomInputBuilder {
 
 impl Operation for CreateRoomInput {
     const NAME: &'static str = "CreateRoom";
+    const ERRORS: &'static [&'static str] = &[
+        "ConflictException",
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "ServiceQuotaExceededException",
+        "PendingVerification",
+        "ValidationException",
+    ];
     type Output = CreateRoomOutput;
 
     fn validate(&self) -> Result<(), BuildError> {
@@ -283,6 +293,7 @@ pub struct CreateRoomOutput {
     #[serde(
         rename = "maximumMessageRatePerSecond",
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
         default
     )]
     pub maximum_message_rate_per_second: Option<i32>,
@@ -290,6 +301,7 @@ pub struct CreateRoomOutput {
     #[serde(
         rename = "maximumMessageLength",
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
         default
     )]
     pub maximum_message_length: Option<i32>,

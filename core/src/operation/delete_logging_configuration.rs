@@ -36,8 +36,8 @@ impl DeleteLoggingConfigurationInput {
     }
 
     /// `identifier`.
-    pub fn identifier(&self) -> Option<&str> {
-        self.identifier.as_deref()
+    pub fn identifier(&self) -> &str {
+        self.identifier.as_deref().unwrap_or_default()
     }
 }
 
@@ -79,6 +79,13 @@ impl DeleteLoggingConfigurationInputBuilder {
 
 impl Operation for DeleteLoggingConfigurationInput {
     const NAME: &'static str = "DeleteLoggingConfiguration";
+    const ERRORS: &'static [&'static str] = &[
+        "ConflictException",
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "PendingVerification",
+        "ValidationException",
+    ];
     type Output = DeleteLoggingConfigurationOutput;
 
     fn validate(&self) -> Result<(), BuildError> {

@@ -42,13 +42,13 @@ impl DeleteMessageInput {
     }
 
     /// `roomIdentifier`.
-    pub fn room_identifier(&self) -> Option<&str> {
-        self.room_identifier.as_deref()
+    pub fn room_identifier(&self) -> &str {
+        self.room_identifier.as_deref().unwrap_or_default()
     }
 
     /// `id`.
-    pub fn id(&self) -> Option<&str> {
-        self.id.as_deref()
+    pub fn id(&self) -> &str {
+        self.id.as_deref().unwrap_or_default()
     }
 
     /// `reason`.
@@ -127,6 +127,13 @@ impl DeleteMessageInputBuilder {
 
 impl Operation for DeleteMessageInput {
     const NAME: &'static str = "DeleteMessage";
+    const ERRORS: &'static [&'static str] = &[
+        "ThrottlingException",
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "PendingVerification",
+        "ValidationException",
+    ];
     type Output = DeleteMessageOutput;
 
     fn validate(&self) -> Result<(), BuildError> {

@@ -36,8 +36,8 @@ impl DeleteRoomInput {
     }
 
     /// `identifier`.
-    pub fn identifier(&self) -> Option<&str> {
-        self.identifier.as_deref()
+    pub fn identifier(&self) -> &str {
+        self.identifier.as_deref().unwrap_or_default()
     }
 }
 
@@ -79,6 +79,12 @@ impl DeleteRoomInputBuilder {
 
 impl Operation for DeleteRoomInput {
     const NAME: &'static str = "DeleteRoom";
+    const ERRORS: &'static [&'static str] = &[
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "PendingVerification",
+        "ValidationException",
+    ];
     type Output = DeleteRoomOutput;
 
     fn validate(&self) -> Result<(), BuildError> {

@@ -42,13 +42,13 @@ impl DisconnectUserInput {
     }
 
     /// `roomIdentifier`.
-    pub fn room_identifier(&self) -> Option<&str> {
-        self.room_identifier.as_deref()
+    pub fn room_identifier(&self) -> &str {
+        self.room_identifier.as_deref().unwrap_or_default()
     }
 
     /// `userId`.
-    pub fn user_id(&self) -> Option<&str> {
-        self.user_id.as_deref()
+    pub fn user_id(&self) -> &str {
+        self.user_id.as_deref().unwrap_or_default()
     }
 
     /// `reason`.
@@ -127,6 +127,13 @@ impl DisconnectUserInputBuilder {
 
 impl Operation for DisconnectUserInput {
     const NAME: &'static str = "DisconnectUser";
+    const ERRORS: &'static [&'static str] = &[
+        "ThrottlingException",
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "PendingVerification",
+        "ValidationException",
+    ];
     type Output = DisconnectUserOutput;
 
     fn validate(&self) -> Result<(), BuildError> {

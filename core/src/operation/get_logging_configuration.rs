@@ -36,8 +36,8 @@ impl GetLoggingConfigurationInput {
     }
 
     /// `identifier`.
-    pub fn identifier(&self) -> Option<&str> {
-        self.identifier.as_deref()
+    pub fn identifier(&self) -> &str {
+        self.identifier.as_deref().unwrap_or_default()
     }
 }
 
@@ -79,6 +79,11 @@ impl GetLoggingConfigurationInputBuilder {
 
 impl Operation for GetLoggingConfigurationInput {
     const NAME: &'static str = "GetLoggingConfiguration";
+    const ERRORS: &'static [&'static str] = &[
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "ValidationException",
+    ];
     type Output = GetLoggingConfigurationOutput;
 
     fn validate(&self) -> Result<(), BuildError> {

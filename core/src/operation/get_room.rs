@@ -36,8 +36,8 @@ impl GetRoomInput {
     }
 
     /// `identifier`.
-    pub fn identifier(&self) -> Option<&str> {
-        self.identifier.as_deref()
+    pub fn identifier(&self) -> &str {
+        self.identifier.as_deref().unwrap_or_default()
     }
 }
 
@@ -79,6 +79,11 @@ impl GetRoomInputBuilder {
 
 impl Operation for GetRoomInput {
     const NAME: &'static str = "GetRoom";
+    const ERRORS: &'static [&'static str] = &[
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "ValidationException",
+    ];
     type Output = GetRoomOutput;
 
     fn validate(&self) -> Result<(), BuildError> {
@@ -132,6 +137,7 @@ pub struct GetRoomOutput {
     #[serde(
         rename = "maximumMessageRatePerSecond",
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
         default
     )]
     pub maximum_message_rate_per_second: Option<i32>,
@@ -139,6 +145,7 @@ pub struct GetRoomOutput {
     #[serde(
         rename = "maximumMessageLength",
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
         default
     )]
     pub maximum_message_length: Option<i32>,

@@ -27,6 +27,7 @@ pub struct ListLoggingConfigurationsInput {
     #[serde(
         rename = "maxResults",
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
         default
     )]
     pub max_results: Option<i32>,
@@ -103,6 +104,7 @@ impl ListLoggingConfigurationsInputBuilder {
 
 impl Operation for ListLoggingConfigurationsInput {
     const NAME: &'static str = "ListLoggingConfigurations";
+    const ERRORS: &'static [&'static str] = &["AccessDeniedException", "ValidationException"];
     type Output = ListLoggingConfigurationsOutput;
 
     fn validate(&self) -> Result<(), BuildError> {
@@ -129,10 +131,11 @@ pub struct ListLoggingConfigurationsOutput {
     /// `loggingConfigurations`.
     #[serde(
         rename = "loggingConfigurations",
-        deserialize_with = "crate::protocol::de::list_or_empty",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::list",
         default
     )]
-    pub logging_configurations: Vec<LoggingConfigurationSummary>,
+    pub logging_configurations: Option<Vec<LoggingConfigurationSummary>>,
     /// `nextToken`.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none", default)]
     pub next_token: Option<String>,
@@ -141,7 +144,7 @@ pub struct ListLoggingConfigurationsOutput {
 impl ListLoggingConfigurationsOutput {
     /// `loggingConfigurations`.
     pub fn logging_configurations(&self) -> &[LoggingConfigurationSummary] {
-        self.logging_configurations.as_slice()
+        self.logging_configurations.as_deref().unwrap_or_default()
     }
 
     /// `nextToken`.

@@ -30,6 +30,7 @@ pub struct ListRoomsInput {
     #[serde(
         rename = "maxResults",
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
         default
     )]
     pub max_results: Option<i32>,
@@ -189,6 +190,11 @@ impl ListRoomsInputBuilder {
 
 impl Operation for ListRoomsInput {
     const NAME: &'static str = "ListRooms";
+    const ERRORS: &'static [&'static str] = &[
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "ValidationException",
+    ];
     type Output = ListRoomsOutput;
 
     fn validate(&self) -> Result<(), BuildError> {
@@ -215,10 +221,11 @@ pub struct ListRoomsOutput {
     /// `rooms`.
     #[serde(
         rename = "rooms",
-        deserialize_with = "crate::protocol::de::list_or_empty",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::list",
         default
     )]
-    pub rooms: Vec<RoomSummary>,
+    pub rooms: Option<Vec<RoomSummary>>,
     /// `nextToken`.
     #[serde(rename = "nextToken", skip_serializing_if = "Option::is_none", default)]
     pub next_token: Option<String>,
@@ -227,7 +234,7 @@ pub struct ListRoomsOutput {
 impl ListRoomsOutput {
     /// `rooms`.
     pub fn rooms(&self) -> &[RoomSummary] {
-        self.rooms.as_slice()
+        self.rooms.as_deref().unwrap_or_default()
     }
 
     /// `nextToken`.

@@ -32,8 +32,8 @@ impl ListTagsForResourceInput {
     }
 
     /// `resourceArn`.
-    pub fn resource_arn(&self) -> Option<&str> {
-        self.resource_arn.as_deref()
+    pub fn resource_arn(&self) -> &str {
+        self.resource_arn.as_deref().unwrap_or_default()
     }
 }
 
@@ -75,6 +75,11 @@ impl ListTagsForResourceInputBuilder {
 
 impl Operation for ListTagsForResourceInput {
     const NAME: &'static str = "ListTagsForResource";
+    const ERRORS: &'static [&'static str] = &[
+        "ResourceNotFoundException",
+        "InternalServerException",
+        "ValidationException",
+    ];
     type Output = ListTagsForResourceOutput;
 
     fn validate(&self) -> Result<(), BuildError> {
@@ -105,16 +110,19 @@ pub struct ListTagsForResourceOutput {
     /// `tags`.
     #[serde(
         rename = "tags",
-        deserialize_with = "crate::protocol::de::map_or_empty",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::map",
         default
     )]
-    pub tags: HashMap<String, String>,
+    pub tags: Option<HashMap<String, String>>,
 }
 
 impl ListTagsForResourceOutput {
     /// `tags`.
     pub fn tags(&self) -> &HashMap<String, String> {
-        &self.tags
+        self.tags
+            .as_ref()
+            .unwrap_or_else(|| crate::protocol::empty_map())
     }
 }
 

@@ -47,13 +47,13 @@ impl SendEventInput {
     }
 
     /// `roomIdentifier`.
-    pub fn room_identifier(&self) -> Option<&str> {
-        self.room_identifier.as_deref()
+    pub fn room_identifier(&self) -> &str {
+        self.room_identifier.as_deref().unwrap_or_default()
     }
 
     /// `eventName`.
-    pub fn event_name(&self) -> Option<&str> {
-        self.event_name.as_deref()
+    pub fn event_name(&self) -> &str {
+        self.event_name.as_deref().unwrap_or_default()
     }
 
     /// `attributes`.
@@ -135,6 +135,13 @@ impl SendEventInputBuilder {
 
 impl Operation for SendEventInput {
     const NAME: &'static str = "SendEvent";
+    const ERRORS: &'static [&'static str] = &[
+        "ThrottlingException",
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "PendingVerification",
+        "ValidationException",
+    ];
     type Output = SendEventOutput;
 
     fn validate(&self) -> Result<(), BuildError> {

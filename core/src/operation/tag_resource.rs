@@ -40,13 +40,15 @@ impl TagResourceInput {
     }
 
     /// `resourceArn`.
-    pub fn resource_arn(&self) -> Option<&str> {
-        self.resource_arn.as_deref()
+    pub fn resource_arn(&self) -> &str {
+        self.resource_arn.as_deref().unwrap_or_default()
     }
 
     /// `tags`.
-    pub fn tags(&self) -> Option<&HashMap<String, String>> {
-        self.tags.as_ref()
+    pub fn tags(&self) -> &HashMap<String, String> {
+        self.tags
+            .as_ref()
+            .unwrap_or_else(|| crate::protocol::empty_map())
     }
 }
 
@@ -107,6 +109,11 @@ impl TagResourceInputBuilder {
 
 impl Operation for TagResourceInput {
     const NAME: &'static str = "TagResource";
+    const ERRORS: &'static [&'static str] = &[
+        "ResourceNotFoundException",
+        "InternalServerException",
+        "ValidationException",
+    ];
     type Output = TagResourceOutput;
 
     fn validate(&self) -> Result<(), BuildError> {

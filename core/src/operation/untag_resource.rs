@@ -40,8 +40,8 @@ impl UntagResourceInput {
     }
 
     /// `resourceArn`.
-    pub fn resource_arn(&self) -> Option<&str> {
-        self.resource_arn.as_deref()
+    pub fn resource_arn(&self) -> &str {
+        self.resource_arn.as_deref().unwrap_or_default()
     }
 
     /// `tagKeys`.
@@ -107,6 +107,11 @@ impl UntagResourceInputBuilder {
 
 impl Operation for UntagResourceInput {
     const NAME: &'static str = "UntagResource";
+    const ERRORS: &'static [&'static str] = &[
+        "ResourceNotFoundException",
+        "InternalServerException",
+        "ValidationException",
+    ];
     type Output = UntagResourceOutput;
 
     fn validate(&self) -> Result<(), BuildError> {

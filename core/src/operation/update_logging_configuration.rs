@@ -46,8 +46,8 @@ impl UpdateLoggingConfigurationInput {
     }
 
     /// `identifier`.
-    pub fn identifier(&self) -> Option<&str> {
-        self.identifier.as_deref()
+    pub fn identifier(&self) -> &str {
+        self.identifier.as_deref().unwrap_or_default()
     }
 
     /// `name`.
@@ -134,6 +134,13 @@ impl UpdateLoggingConfigurationInputBuilder {
 
 impl Operation for UpdateLoggingConfigurationInput {
     const NAME: &'static str = "UpdateLoggingConfiguration";
+    const ERRORS: &'static [&'static str] = &[
+        "ConflictException",
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "PendingVerification",
+        "ValidationException",
+    ];
     type Output = UpdateLoggingConfigurationOutput;
 
     fn validate(&self) -> Result<(), BuildError> {

@@ -34,6 +34,7 @@ pub struct UpdateRoomInput {
     #[serde(
         rename = "maximumMessageRatePerSecond",
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
         default
     )]
     pub maximum_message_rate_per_second: Option<i32>,
@@ -41,6 +42,7 @@ pub struct UpdateRoomInput {
     #[serde(
         rename = "maximumMessageLength",
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
         default
     )]
     pub maximum_message_length: Option<i32>,
@@ -68,8 +70,8 @@ impl UpdateRoomInput {
     }
 
     /// `identifier`.
-    pub fn identifier(&self) -> Option<&str> {
-        self.identifier.as_deref()
+    pub fn identifier(&self) -> &str {
+        self.identifier.as_deref().unwrap_or_default()
     }
 
     /// `name`.
@@ -227,6 +229,12 @@ impl UpdateRoomInputBuilder {
 
 impl Operation for UpdateRoomInput {
     const NAME: &'static str = "UpdateRoom";
+    const ERRORS: &'static [&'static str] = &[
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "PendingVerification",
+        "ValidationException",
+    ];
     type Output = UpdateRoomOutput;
 
     fn validate(&self) -> Result<(), BuildError> {
@@ -280,6 +288,7 @@ pub struct UpdateRoomOutput {
     #[serde(
         rename = "maximumMessageRatePerSecond",
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
         default
     )]
     pub maximum_message_rate_per_second: Option<i32>,
@@ -287,6 +296,7 @@ pub struct UpdateRoomOutput {
     #[serde(
         rename = "maximumMessageLength",
         skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::de::int",
         default
     )]
     pub maximum_message_length: Option<i32>,

@@ -22,14 +22,20 @@ pub(crate) fn parse_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) 
     let status_code = status.as_u16();
     let reason = status.canonical_reason().unwrap_or_default();
 
-    if status_code >= 500 && (body.is_empty() || body.starts_with(b"<html>")) {
+    if status_code >= 500 && (body.trim_ascii().is_empty() || body.starts_with(b"<html>")) {
         return Error::Unhandled(UnhandledError::new(ErrorMetadata::new(status_code.to_string(), reason, request_id, status_code)));
     }
 
+    // As botocore: an empty body is `{}`, text that is not JSON becomes the message, and JSON
+    // that is not an object cannot be an error document.
     let json: Value = match serde_json::from_slice(body) {
         Ok(v @ Value::Object(_)) => v,
-        Ok(_) | Err(_) if body.is_empty() => Value::Object(Default::default()),
-        _ => serde_json::json!({ "message": String::from_utf8_lossy(body) }),
+        _ if body.trim_ascii().is_empty() => Value::Object(Default::default()),
+        Ok(other) => {
+            let message = format!("the error response body is JSON but not an object: {}", truncate(&other.to_string()));
+            return Error::InvalidResponse(ResponseError::new(ErrorMetadata::new("ResponseParseError", message, request_id, status_code)));
+        }
+        Err(_) => serde_json::json!({ "message": String::from_utf8_lossy(body) }),
     };
     let header_code = headers.get("x-amzn-errortype").and_then(|v| v.to_str().ok());
     let raw_code = header_code
@@ -60,4 +66,11 @@ pub(crate) fn parse_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) 
         };
     }
     for_each_modeled_error!(dispatch)
+}
+
+fn truncate(text: &str) -> &str {
+    match text.char_indices().nth(200) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
 }

@@ -28,6 +28,8 @@ pub struct HttpParts {
 /// An operation input: knows its name, its output and how it goes on the wire.
 pub trait Operation: Serialize + Send + Sync + 'static {
     const NAME: &'static str;
+    /// The errors the model lists for this operation.
+    const ERRORS: &'static [&'static str];
     type Output: DeserializeOwned + Send + 'static;
     fn validate(&self) -> Result<(), BuildError>;
     fn http_parts(&self) -> Result<HttpParts, BuildError>;
@@ -91,6 +93,12 @@ pub(crate) fn json_body<T: Serialize>(input: &T) -> Result<Vec<u8>, BuildError> 
     serde_json::to_vec(input).map_err(|e| BuildError::serialization(e.to_string()))
 }
 
+/// The empty map returned by accessors of required maps the response left out.
+pub(crate) fn empty_map() -> &'static std::collections::HashMap<String, String> {
+    static EMPTY: std::sync::OnceLock<std::collections::HashMap<String, String>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Default::default)
+}
+
 /// Parses a 2xx body into the operation output. An empty body reads as `{}` (204 deletes).
 pub(crate) fn parse_output<O: DeserializeOwned>(
     status: http::StatusCode,
@@ -99,7 +107,11 @@ pub(crate) fn parse_output<O: DeserializeOwned>(
 ) -> Result<O, Error> {
     let trimmed = body.trim_ascii();
     let json = if trimmed.is_empty() { b"{}".as_slice() } else { trimmed };
-    from_json_slice(json).map_err(|reason| {
+    let parsed = match json.first() {
+        Some(b'{') => from_json_slice(json),
+        _ => Err("the body is not a JSON object".to_owned()),
+    };
+    parsed.map_err(|reason| {
         Error::InvalidResponse(ResponseError::new(ErrorMetadata::new(
             "ResponseParseError",
             format!("could not parse the response body: {reason}"),

@@ -18,7 +18,11 @@ pub use ivschat_emulator::{Emulator, EmulatorHandle};
 pub const ROOM_PREFIX: &str = "arn:aws:ivschat:us-east-1:000000000000:room/";
 
 pub async fn start() -> EmulatorHandle {
-    Emulator::builder().port(0).start().await.expect("emulator starts")
+    Emulator::builder()
+        .port(0)
+        .start()
+        .await
+        .expect("emulator starts")
 }
 
 #[derive(Debug, Clone)]
@@ -31,7 +35,10 @@ pub struct Resp {
 
 impl Resp {
     pub fn code(&self) -> &str {
-        self.headers.get("x-amzn-errortype").and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }
 
@@ -43,6 +50,8 @@ pub struct Client {
     pub region: String,
     pub time_offset: Duration,
     pub token: Option<String>,
+    /// Sign like the JS SDK v3: amz-sdk-*, content-length, x-amz-content-sha256, x-amz-user-agent.
+    pub js_style: bool,
 }
 
 impl Client {
@@ -50,18 +59,27 @@ impl Client {
         Self::with(h, "test", "test")
     }
     pub fn with(h: &EmulatorHandle, ak: &str, sk: &str) -> Self {
+        Self::at(h.local_addr(), ak, sk)
+    }
+    pub fn at(addr: SocketAddr, ak: &str, sk: &str) -> Self {
         Client {
-            addr: h.local_addr(),
+            addr,
             ak: ak.into(),
             sk: sk.into(),
             region: "us-east-1".into(),
             time_offset: Duration::ZERO,
             token: None,
+            js_style: false,
         }
     }
 
     /// Build a signed request (path and query raw, as they go on the wire).
-    pub fn signed(&self, method: &str, path_and_query: &str, body: &[u8]) -> http::Request<Full<Bytes>> {
+    pub fn signed(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: &[u8],
+    ) -> http::Request<Full<Bytes>> {
         let uri = format!("http://{}{}", self.addr, path_and_query);
         let mut req = http::Request::builder()
             .method(method)
@@ -70,21 +88,46 @@ impl Client {
         if !body.is_empty() {
             req = req.header("content-type", "application/json");
         }
-        let mut req = req.body(Full::new(Bytes::copy_from_slice(body))).expect("request");
-        let identity = Credentials::new(&self.ak, &self.sk, self.token.clone(), None, "test").into();
+        if self.js_style {
+            req = req
+                .header(
+                    "amz-sdk-invocation-id",
+                    "00000000-0000-4000-8000-000000000000",
+                )
+                .header("amz-sdk-request", "attempt=1; max=3")
+                .header("content-length", body.len().to_string())
+                .header("x-amz-user-agent", "aws-sdk-js/3.952.0 ua/2.1");
+        }
+        let mut req = req
+            .body(Full::new(Bytes::copy_from_slice(body)))
+            .expect("request");
+        let identity =
+            Credentials::new(&self.ak, &self.sk, self.token.clone(), None, "test").into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region(&self.region)
             .name("ivschat")
             .time(SystemTime::now() - self.time_offset)
-            .settings(SigningSettings::default())
+            .settings({
+                let mut st = SigningSettings::default();
+                if self.js_style {
+                    st.payload_checksum_kind =
+                        aws_sigv4::http_request::PayloadChecksumKind::XAmzSha256;
+                }
+                st
+            })
             .build()
             .expect("params")
             .into();
         let headers: Vec<(String, String)> = req
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().expect("ascii").to_string()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    v.to_str().expect("ascii").to_string(),
+                )
+            })
             .collect();
         let signable = SignableRequest::new(
             method,
@@ -104,19 +147,31 @@ impl Client {
     }
 
     pub async fn op(&self, op: &str, body: Value) -> Resp {
-        self.call("POST", &format!("/{op}"), &body.to_string()).await
+        self.call("POST", &format!("/{op}"), &body.to_string())
+            .await
     }
 }
 
 pub async fn send(addr: SocketAddr, req: http::Request<Full<Bytes>>) -> Resp {
     let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("handshake");
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("handshake");
     tokio::spawn(conn);
     let resp = sender.send_request(req).await.expect("response");
     let (parts, body) = resp.into_parts();
     let raw = body.collect().await.expect("body").to_bytes();
-    let body = if raw.is_empty() { Value::Null } else { serde_json::from_slice(&raw).unwrap_or(Value::Null) };
-    Resp { status: parts.status.as_u16(), headers: parts.headers, body, raw }
+    let body = if raw.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&raw).unwrap_or(Value::Null)
+    };
+    Resp {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+        raw,
+    }
 }
 
 /// Unsigned request (admin API).
