@@ -91,9 +91,11 @@ impl Handle {
             drop(input);
             let call = self.send_with_retries::<O>(parts);
             match self.0.config.operation_timeout {
-                Some(limit) => tokio::time::timeout(limit, call)
-                    .await
-                    .unwrap_or_else(|_| Err(Error::timeout(format!("the operation did not complete within {limit:?}")))),
+                Some(limit) => tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+                    Err(Error::timeout(format!(
+                        "the operation did not complete within {limit:?}"
+                    )))
+                }),
                 None => call.await,
             }
         }
@@ -120,7 +122,10 @@ impl Handle {
         let body = parts.body.map(Bytes::from);
         let url = match parts.query.is_empty() {
             true => format!("{}{}", inner.config.endpoint_url, parts.path),
-            false => format!("{}{}?{}", inner.config.endpoint_url, parts.path, parts.query),
+            false => format!(
+                "{}{}?{}",
+                inner.config.endpoint_url, parts.path, parts.query
+            ),
         };
         let mut spent = 0;
         let mut attempt = 1;
@@ -134,7 +139,14 @@ impl Handle {
             );
             let started = Instant::now();
             let outcome = self
-                .attempt::<O>(&parts.method, &url, body.as_ref(), &invocation_id, attempt, max)
+                .attempt::<O>(
+                    &parts.method,
+                    &url,
+                    body.as_ref(),
+                    &invocation_id,
+                    attempt,
+                    max,
+                )
                 .instrument(attempt_span.clone())
                 .await;
             attempt_span.record("latency_ms", started.elapsed().as_millis() as u64);
@@ -154,7 +166,9 @@ impl Handle {
             if let Some(id) = error.request_id() {
                 attempt_span.record("request_id", id);
             }
-            let Some(kind) = classify(&error, O::ERRORS) else { return Err(error) };
+            let Some(kind) = classify(&error, O::ERRORS) else {
+                return Err(error);
+            };
             if attempt >= max {
                 return Err(error);
             }
@@ -190,7 +204,10 @@ impl Handle {
         let headers = request.headers_mut();
         headers.insert(USER_AGENT, header_value(&inner.config.user_agent)?);
         headers.insert("amz-sdk-invocation-id", header_value(invocation_id)?);
-        headers.insert("amz-sdk-request", header_value(&format!("attempt={attempt}; max={max}"))?);
+        headers.insert(
+            "amz-sdk-request",
+            header_value(&format!("attempt={attempt}; max={max}"))?,
+        );
         let request = reqwest::Request::try_from(request).map_err(Error::transport)?;
 
         let exchange = async {
@@ -198,15 +215,26 @@ impl Handle {
             let status = response.status();
             let headers = response.headers().clone();
             let body = response.bytes().await.map_err(transport_error)?;
-            Ok::<_, Error>(Response { status, headers, body })
+            Ok::<_, Error>(Response {
+                status,
+                headers,
+                body,
+            })
         };
         let response = match inner.config.attempt_timeout {
             Some(limit) => tokio::time::timeout(limit, exchange)
                 .await
-                .unwrap_or_else(|_| Err(Error::timeout(format!("the attempt did not complete within {limit:?}"))))?,
+                .unwrap_or_else(|_| {
+                    Err(Error::timeout(format!(
+                        "the attempt did not complete within {limit:?}"
+                    )))
+                })?,
             None => exchange.await?,
         };
-        let request_id = response.headers.get("x-amzn-requestid").and_then(|v| v.to_str().ok());
+        let request_id = response
+            .headers
+            .get("x-amzn-requestid")
+            .and_then(|v| v.to_str().ok());
         tracing::Span::current().record("status", response.status.as_u16());
         if let Some(id) = request_id {
             tracing::Span::current().record("request_id", id);
@@ -214,13 +242,18 @@ impl Handle {
         if response.status.is_success() {
             protocol::parse_output(response.status, request_id, &response.body)
         } else {
-            Err(protocol::parse_error(response.status, &response.headers, &response.body))
+            Err(protocol::parse_error(
+                response.status,
+                &response.headers,
+                &response.body,
+            ))
         }
     }
 }
 
 fn header_value(value: &str) -> Result<HeaderValue, Error> {
-    HeaderValue::from_str(value).map_err(|_| Error::from(BuildError::other(format!("invalid header value {value:?}"))))
+    HeaderValue::from_str(value)
+        .map_err(|_| Error::from(BuildError::other(format!("invalid header value {value:?}"))))
 }
 
 fn transport_error(e: reqwest::Error) -> Error {
@@ -241,7 +274,11 @@ pub(crate) fn sign_request(
     region: &str,
     time: std::time::SystemTime,
 ) -> Result<http::Request<Bytes>, Error> {
-    let signing_failed = |e: &dyn std::fmt::Display| Error::from(BuildError::other(format!("could not sign the request: {e}")));
+    let signing_failed = |e: &dyn std::fmt::Display| {
+        Error::from(BuildError::other(format!(
+            "could not sign the request: {e}"
+        )))
+    };
     let content_type = body.map(|_| ("content-type", "application/json"));
     let payload = body.map(|b| b.as_ref()).unwrap_or_default();
     let signable = SignableRequest::new(
@@ -261,7 +298,9 @@ pub(crate) fn sign_request(
         .build()
         .map_err(|e| signing_failed(&e))?
         .into();
-    let (instructions, _signature) = sign(signable, &params).map_err(|e| signing_failed(&e))?.into_parts();
+    let (instructions, _signature) = sign(signable, &params)
+        .map_err(|e| signing_failed(&e))?
+        .into_parts();
     let mut builder = http::Request::builder().method(method.clone()).uri(url);
     if body.is_some() {
         builder = builder.header(CONTENT_TYPE, "application/json");
@@ -276,9 +315,14 @@ pub(crate) fn sign_request(
 /// The HTTP client every `Client` of a `Config` shares: rustls with the `ring` provider and the
 /// Mozilla roots (like botocore's certifi bundle), HTTP/1.1 keep-alive pool, no redirects,
 /// `HTTP(S)_PROXY` / `NO_PROXY` honoured.
-pub(crate) fn http_client(connect_timeout: Duration, read_timeout: Option<Duration>) -> Result<reqwest::Client, Error> {
+pub(crate) fn http_client(
+    connect_timeout: Duration,
+    read_timeout: Option<Duration>,
+) -> Result<reqwest::Client, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::construction(format!("TLS setup failed: {e}")))?
@@ -295,7 +339,9 @@ pub(crate) fn http_client(connect_timeout: Duration, read_timeout: Option<Durati
     if let Some(read) = read_timeout {
         builder = builder.read_timeout(read);
     }
-    builder.build().map_err(|e| Error::construction(format!("could not build the HTTP client: {e}")))
+    builder
+        .build()
+        .map_err(|e| Error::construction(format!("could not build the HTTP client: {e}")))
 }
 
 #[cfg(test)]
@@ -306,29 +352,77 @@ mod tests {
     #[test]
     fn signatures_match_botocore_vectors() {
         let time = std::time::UNIX_EPOCH + Duration::from_secs(1_440_938_160);
-        let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None);
+        let creds = Credentials::new(
+            "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            None,
+        );
         let host = "https://ivschat.us-east-1.amazonaws.com";
         let arn = "arn%3Aaws%3Aivschat%3Aus-east-1%3A123456789012%3Aroom%2FabcdEFGH1234";
         let cases: &[(&str, String, Option<&str>, &str, &str)] = &[
-            ("POST", format!("{host}/CreateRoom"), Some(r#"{"name": "demo", "maximumMessageLength": 500, "tags": {"env": "dev"}}"#), "content-type;host;x-amz-date", "c4a54105571de73dc69b7cc59990a8c966bf66a29eab2680310c4f63bdde258c"),
-            ("POST", format!("{host}/ListRooms"), Some(r#"{"maxResults": 10}"#), "content-type;host;x-amz-date", "48623fb50db697da9078612cf4cc12638fc6a1f3aa97955bad090f76335c1d53"),
-            ("POST", format!("{host}/tags/{arn}"), Some(r#"{"tags": {"a": "b"}}"#), "content-type;host;x-amz-date", "0d8240a821a3f95ad05e43893a5ad8b8dc85a2e197f2291aadd0f6b6fd7c58a4"),
-            ("DELETE", format!("{host}/tags/{arn}?tagKeys=a&tagKeys=b"), None, "host;x-amz-date", "45b7d08262a0129f0ae253928c1d0aa9315809ec978b03241726a2764bc1e677"),
-            ("GET", format!("{host}/tags/{arn}"), None, "host;x-amz-date", "cb6b5cb14860847f50b3effcffee01f608bfad2ebb69378b23d50ddeb238c6f9"),
-            ("POST", format!("{host}/CreateChatToken"), Some(r#"{"roomIdentifier": "arn:aws:ivschat:us-east-1:123456789012:room/abcdEFGH1234", "userId": "u1", "capabilities": ["SEND_MESSAGE"], "sessionDurationInMinutes": 60, "attributes": {"k": "v"}}"#), "content-type;host;x-amz-date", "fcfbb5169d848782a228b88925741ebdce0ea13723f472c819d92d1ee850e520"),
+            (
+                "POST",
+                format!("{host}/CreateRoom"),
+                Some(r#"{"name": "demo", "maximumMessageLength": 500, "tags": {"env": "dev"}}"#),
+                "content-type;host;x-amz-date",
+                "c4a54105571de73dc69b7cc59990a8c966bf66a29eab2680310c4f63bdde258c",
+            ),
+            (
+                "POST",
+                format!("{host}/ListRooms"),
+                Some(r#"{"maxResults": 10}"#),
+                "content-type;host;x-amz-date",
+                "48623fb50db697da9078612cf4cc12638fc6a1f3aa97955bad090f76335c1d53",
+            ),
+            (
+                "POST",
+                format!("{host}/tags/{arn}"),
+                Some(r#"{"tags": {"a": "b"}}"#),
+                "content-type;host;x-amz-date",
+                "0d8240a821a3f95ad05e43893a5ad8b8dc85a2e197f2291aadd0f6b6fd7c58a4",
+            ),
+            (
+                "DELETE",
+                format!("{host}/tags/{arn}?tagKeys=a&tagKeys=b"),
+                None,
+                "host;x-amz-date",
+                "45b7d08262a0129f0ae253928c1d0aa9315809ec978b03241726a2764bc1e677",
+            ),
+            (
+                "GET",
+                format!("{host}/tags/{arn}"),
+                None,
+                "host;x-amz-date",
+                "cb6b5cb14860847f50b3effcffee01f608bfad2ebb69378b23d50ddeb238c6f9",
+            ),
+            (
+                "POST",
+                format!("{host}/CreateChatToken"),
+                Some(
+                    r#"{"roomIdentifier": "arn:aws:ivschat:us-east-1:123456789012:room/abcdEFGH1234", "userId": "u1", "capabilities": ["SEND_MESSAGE"], "sessionDurationInMinutes": 60, "attributes": {"k": "v"}}"#,
+                ),
+                "content-type;host;x-amz-date",
+                "fcfbb5169d848782a228b88925741ebdce0ea13723f472c819d92d1ee850e520",
+            ),
         ];
         for (method, url, body, signed, signature) in cases {
             let method: http::Method = method.parse().unwrap();
             let body = body.map(|b| Bytes::from(b.to_owned()));
-            let request = sign_request(&method, url, body.as_ref(), &creds, "us-east-1", time).unwrap();
+            let request =
+                sign_request(&method, url, body.as_ref(), &creds, "us-east-1", time).unwrap();
             let auth = request.headers()["authorization"].to_str().unwrap();
             assert_eq!(
                 auth,
-                format!("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/ivschat/aws4_request, SignedHeaders={signed}, Signature={signature}"),
+                format!(
+                    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/ivschat/aws4_request, SignedHeaders={signed}, Signature={signature}"
+                ),
                 "{method} {url}"
             );
             assert_eq!(request.headers()["x-amz-date"], "20150830T123600Z");
-            assert_eq!(request.headers().contains_key("x-amz-content-sha256"), false);
+            assert_eq!(
+                request.headers().contains_key("x-amz-content-sha256"),
+                false
+            );
         }
     }
 
@@ -337,9 +431,20 @@ mod tests {
         let time = std::time::UNIX_EPOCH + Duration::from_secs(1_440_938_160);
         let creds = Credentials::new("AKID", "secret", Some("the-token".into()));
         let body = Bytes::from_static(b"{}");
-        let request = sign_request(&http::Method::POST, "https://ivschat.us-east-1.amazonaws.com/ListRooms", Some(&body), &creds, "us-east-1", time).unwrap();
+        let request = sign_request(
+            &http::Method::POST,
+            "https://ivschat.us-east-1.amazonaws.com/ListRooms",
+            Some(&body),
+            &creds,
+            "us-east-1",
+            time,
+        )
+        .unwrap();
         assert_eq!(request.headers()["x-amz-security-token"], "the-token");
         let auth = request.headers()["authorization"].to_str().unwrap();
-        assert!(auth.contains("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,"), "{auth}");
+        assert!(
+            auth.contains("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,"),
+            "{auth}"
+        );
     }
 }

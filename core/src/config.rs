@@ -239,9 +239,14 @@ impl ConfigBuilder {
         if region.is_empty() {
             return Err(Error::construction("the region must not be empty"));
         }
-        let use_fips = self.use_fips.unwrap_or(false) || fips_from_region || env_flag("AWS_USE_FIPS_ENDPOINT");
-        let use_dual_stack = self.use_dual_stack.unwrap_or_else(|| env_flag("AWS_USE_DUALSTACK_ENDPOINT"));
-        let endpoint_override = self.endpoint_url.or_else(|| std::env::var("AWS_ENDPOINT_URL_IVSCHAT").ok());
+        let use_fips =
+            self.use_fips.unwrap_or(false) || fips_from_region || env_flag("AWS_USE_FIPS_ENDPOINT");
+        let use_dual_stack = self
+            .use_dual_stack
+            .unwrap_or_else(|| env_flag("AWS_USE_DUALSTACK_ENDPOINT"));
+        let endpoint_override = self
+            .endpoint_url
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL_IVSCHAT").ok());
         let endpoint_url = resolve_endpoint(&region, use_fips, use_dual_stack, endpoint_override)?;
         let credentials = match self.credentials {
             Some(c) => c,
@@ -268,7 +273,9 @@ impl ConfigBuilder {
             read_timeout,
             attempt_timeout: self.attempt_timeout,
             operation_timeout: self.operation_timeout,
-            time_source: self.time_source.unwrap_or_else(|| Arc::new(SystemTimeSource)),
+            time_source: self
+                .time_source
+                .unwrap_or_else(|| Arc::new(SystemTimeSource)),
             user_agent,
         })
     }
@@ -284,7 +291,12 @@ fn env_flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
-fn resolve_endpoint(region: &str, use_fips: bool, use_dual_stack: bool, endpoint: Option<String>) -> Result<String, Error> {
+fn resolve_endpoint(
+    region: &str,
+    use_fips: bool,
+    use_dual_stack: bool,
+    endpoint: Option<String>,
+) -> Result<String, Error> {
     let params = endpoint::Params {
         region: Some(region.to_owned()),
         use_fips,
@@ -292,21 +304,27 @@ fn resolve_endpoint(region: &str, use_fips: bool, use_dual_stack: bool, endpoint
         endpoint: endpoint.clone(),
     };
     let url = endpoint::resolve(&params).map_err(|e| Error::construction(e.to_string()))?;
-    let parsed = reqwest::Url::parse(&url).map_err(|e| Error::construction(format!("invalid endpoint URL {url:?}: {e}")))?;
+    let parsed = reqwest::Url::parse(&url)
+        .map_err(|e| Error::construction(format!("invalid endpoint URL {url:?}: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(Error::construction(format!(
             "invalid endpoint URL {url:?}: expected http://host[:port] or https://host[:port]"
         )));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::construction(format!("invalid endpoint URL {url:?}: it must not have a query or fragment")));
+        return Err(Error::construction(format!(
+            "invalid endpoint URL {url:?}: it must not have a query or fragment"
+        )));
     }
     Ok(url.trim_end_matches('/').to_owned())
 }
 
 #[cfg(feature = "default-credentials")]
 fn default_credentials(profile: Option<String>) -> Result<Arc<dyn ProvideCredentials>, Error> {
-    Ok(Arc::new(LazyDefaultChain { profile, chain: tokio::sync::OnceCell::new() }))
+    Ok(Arc::new(LazyDefaultChain {
+        profile,
+        chain: tokio::sync::OnceCell::new(),
+    }))
 }
 
 #[cfg(not(feature = "default-credentials"))]
@@ -331,11 +349,17 @@ impl ProvideCredentials for LazyDefaultChain {
         Box::pin(async move {
             let chain = self
                 .chain
-                .get_or_init(|| async { crate::credentials::default_chain::load(self.profile.as_deref()).await.provider })
+                .get_or_init(|| async {
+                    crate::credentials::default_chain::load(self.profile.as_deref())
+                        .await
+                        .provider
+                })
                 .await;
             match chain {
                 Some(provider) => provider.provide_credentials().await,
-                None => Err(crate::credentials::CredentialsFailure::new("the AWS default credentials chain is empty")),
+                None => Err(crate::credentials::CredentialsFailure::new(
+                    "the AWS default credentials chain is empty",
+                )),
             }
         })
     }

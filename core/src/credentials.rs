@@ -83,7 +83,10 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &REDACTED)
-            .field("session_token", &self.session_token.as_ref().map(|_| REDACTED))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| REDACTED),
+            )
             .field("expiry", &self.expiry)
             .finish()
     }
@@ -103,14 +106,20 @@ pub struct CredentialsFailure {
 impl CredentialsFailure {
     /// A failure with a message.
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into(), source: None }
+        Self {
+            message: message.into(),
+            source: None,
+        }
     }
     /// A failure caused by another error.
     pub fn with_source(
         message: impl Into<String>,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
-        Self { message: message.into(), source: Some(source.into()) }
+        Self {
+            message: message.into(),
+            source: Some(source.into()),
+        }
     }
 }
 
@@ -122,7 +131,9 @@ impl fmt::Display for CredentialsFailure {
 
 impl std::error::Error for CredentialsFailure {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -153,13 +164,19 @@ pub(crate) struct CredentialsCache {
 
 impl fmt::Debug for CredentialsCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CredentialsCache").field("provider", &self.provider).finish()
+        f.debug_struct("CredentialsCache")
+            .field("provider", &self.provider)
+            .finish()
     }
 }
 
 impl CredentialsCache {
     pub(crate) fn new(provider: Arc<dyn ProvideCredentials>) -> Self {
-        Self { provider, cached: Arc::default(), refresh: Arc::default() }
+        Self {
+            provider,
+            cached: Arc::default(),
+            refresh: Arc::default(),
+        }
     }
 
     fn fresh(&self, now: SystemTime) -> Option<Arc<Credentials>> {
@@ -192,7 +209,8 @@ impl CredentialsCache {
 }
 
 fn is_fresh(c: &Credentials, now: SystemTime) -> bool {
-    c.expiry.is_none_or(|expiry| now + REFRESH_BEFORE_EXPIRY < expiry)
+    c.expiry
+        .is_none_or(|expiry| now + REFRESH_BEFORE_EXPIRY < expiry)
 }
 
 /// Adapts any `aws-credential-types` provider (everything in `aws-config`) to this crate.
@@ -219,8 +237,11 @@ fn describe_aws_error(e: &aws_credential_types::provider::error::CredentialsErro
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
         source = s.source();
     }
     text
@@ -243,7 +264,8 @@ pub(crate) mod default_chain {
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(Provider::Rustls(CryptoMode::Ring))
             .build_https();
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
+        let mut loader =
+            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
         if let Some(profile) = profile {
             loader = loader.profile_name(profile);
         }

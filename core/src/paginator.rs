@@ -79,7 +79,12 @@ pub struct Paginator<I> {
 
 impl<I: Paginated> Paginator<I> {
     pub(crate) fn new(handle: Handle, input: I) -> Self {
-        Self { handle, input, page_size: None, stop_on_duplicate_token: true }
+        Self {
+            handle,
+            input,
+            page_size: None,
+            stop_on_duplicate_token: true,
+        }
     }
 
     /// Results per page (`maxResults`).
@@ -102,7 +107,11 @@ impl<I: Paginated> Paginator<I> {
             done: bool,
         }
         let token = self.input.start_token();
-        let state = State { paginator: self, token, done: false };
+        let state = State {
+            paginator: self,
+            token,
+            done: false,
+        };
         let stream = futures_util::stream::unfold(state, |mut state| async move {
             if state.done {
                 return None;
@@ -112,8 +121,11 @@ impl<I: Paginated> Paginator<I> {
             input.set_paging(sent.clone(), state.paginator.page_size);
             match state.paginator.handle.send(input).await {
                 Ok(page) => {
-                    let next = I::next_token(&page).filter(|t| !t.is_empty()).map(str::to_owned);
-                    let repeated = state.paginator.stop_on_duplicate_token && next.is_some() && next == sent;
+                    let next = I::next_token(&page)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned);
+                    let repeated =
+                        state.paginator.stop_on_duplicate_token && next.is_some() && next == sent;
                     state.done = next.is_none() || repeated;
                     state.token = next;
                     Some((Ok(page), state))
@@ -165,7 +177,9 @@ impl<T> std::fmt::Debug for PaginationStream<T> {
 
 impl<T> PaginationStream<T> {
     fn new(stream: impl Stream<Item = T> + Send + 'static) -> Self {
-        Self { inner: Box::pin(stream) }
+        Self {
+            inner: Box::pin(stream),
+        }
     }
 
     /// The next page or item, `None` at the end.

@@ -105,7 +105,11 @@ const THROTTLING_CODES: &[&str] = &[
     "EC2ThrottledException",
 ];
 
-const TRANSIENT_CODES: &[&str] = &["RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"];
+const TRANSIENT_CODES: &[&str] = &[
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "PriorRequestNotComplete",
+];
 const TRANSIENT_STATUS: &[u16] = &[500, 502, 503, 504];
 
 /// How the standard mode treats an error of an operation that models `operation_errors`;
@@ -115,11 +119,16 @@ pub fn classify(error: &Error, operation_errors: &[&str]) -> Option<RetryKind> {
     match error {
         Error::Transport(_) => Some(RetryKind::Transient),
         Error::Timeout(_) => Some(RetryKind::Timeout),
-        Error::InvalidInput(_) | Error::Construction(_) | Error::Credentials(_) | Error::InvalidResponse(_) => None,
+        Error::InvalidInput(_)
+        | Error::Construction(_)
+        | Error::Credentials(_)
+        | Error::InvalidResponse(_) => None,
         service => {
             let code = service.code();
             let status = service.http_status();
-            if THROTTLING_CODES.contains(&code) || (status == Some(429) && !operation_errors.contains(&code)) {
+            if THROTTLING_CODES.contains(&code)
+                || (status == Some(429) && !operation_errors.contains(&code))
+            {
                 Some(RetryKind::Throttling)
             } else if TRANSIENT_CODES.contains(&code)
                 || status.is_some_and(|s| TRANSIENT_STATUS.contains(&s))
@@ -145,14 +154,20 @@ pub(crate) struct RetryQuota {
 
 impl Default for RetryQuota {
     fn default() -> Self {
-        Self { tokens: Arc::new(AtomicU32::new(QUOTA_CAPACITY)) }
+        Self {
+            tokens: Arc::new(AtomicU32::new(QUOTA_CAPACITY)),
+        }
     }
 }
 
 impl RetryQuota {
     /// Takes the cost of one retry; `None` when the quota is spent.
     pub(crate) fn acquire(&self, kind: RetryKind) -> Option<u32> {
-        let cost = if kind == RetryKind::Timeout { TIMEOUT_RETRY_COST } else { RETRY_COST };
+        let cost = if kind == RetryKind::Timeout {
+            TIMEOUT_RETRY_COST
+        } else {
+            RETRY_COST
+        };
         self.tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
             .ok()
@@ -161,10 +176,16 @@ impl RetryQuota {
 
     /// A success refunds what its retries took, or one token when it needed none.
     pub(crate) fn release(&self, spent: u32) {
-        let refund = if spent == 0 { NO_RETRY_INCREMENT } else { spent };
+        let refund = if spent == 0 {
+            NO_RETRY_INCREMENT
+        } else {
+            spent
+        };
         let _ = self
             .tokens
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| Some((t + refund).min(QUOTA_CAPACITY)));
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                Some((t + refund).min(QUOTA_CAPACITY))
+            });
     }
 
     #[cfg(test)]

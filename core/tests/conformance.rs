@@ -8,7 +8,12 @@ use ivschat_emulator::{Emulator, EmulatorHandle};
 use serde_json::{Map, Value, json};
 
 const LANGUAGE: &str = "rust";
-const TIMESTAMP_MEMBERS: [&str; 4] = ["createTime", "updateTime", "tokenExpirationTime", "sessionExpirationTime"];
+const TIMESTAMP_MEMBERS: [&str; 4] = [
+    "createTime",
+    "updateTime",
+    "tokenExpirationTime",
+    "sessionExpirationTime",
+];
 
 fn load_cases() -> Vec<Value> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/cases");
@@ -36,18 +41,38 @@ impl Runner {
     async fn script(&self, responses: Value, credentials: &Value) {
         let url = format!("{}/_emulator/script", self.emulator.endpoint_url());
         let body = json!({ "responses": responses, "credentials": [credentials] });
-        let status = self.admin.post(url).body(body.to_string()).send().await.unwrap().status();
+        let status = self
+            .admin
+            .post(url)
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
+            .status();
         assert!(status.is_success(), "script upload failed: {status}");
     }
 
     async fn recorded(&self) -> Vec<Value> {
         let url = format!("{}/_emulator/script/requests", self.emulator.endpoint_url());
-        let bytes = self.admin.get(url).send().await.unwrap().bytes().await.unwrap();
+        let bytes = self
+            .admin
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
         let doc: Value = serde_json::from_slice(&bytes).unwrap();
         doc["requests"].as_array().cloned().unwrap_or_default()
     }
 
-    fn client(&self, credentials: &Value, max_attempts: u32, read_timeout_ms: Option<u64>) -> ivschat::Client {
+    fn client(
+        &self,
+        credentials: &Value,
+        max_attempts: u32,
+        read_timeout_ms: Option<u64>,
+    ) -> ivschat::Client {
         let creds = ivschat::Credentials::new(
             credentials["accessKeyId"].as_str().unwrap(),
             credentials["secretAccessKey"].as_str().unwrap(),
@@ -69,19 +94,32 @@ impl Runner {
     }
 
     async fn run(&self, case: &Value) -> Result<(), String> {
-        let credentials = case.get("credentials").cloned().unwrap_or(json!({"accessKeyId": "test", "secretAccessKey": "test"}));
+        let credentials = case
+            .get("credentials")
+            .cloned()
+            .unwrap_or(json!({"accessKeyId": "test", "secretAccessKey": "test"}));
         let operation = case["operation"].as_str().unwrap();
         let params = case["params"].clone();
         match case["kind"].as_str().unwrap() {
             "request" => {
                 self.script(json!([{"status": 200, "headers": {"content-type": "application/json"}, "body": "{}"}]), &credentials).await;
-                let _ = self.client(&credentials, 3, None).call_json(operation, params).await;
+                let _ = self
+                    .client(&credentials, 3, None)
+                    .call_json(operation, params)
+                    .await;
                 let requests = self.recorded().await;
-                check_request(requests.first().ok_or("no request arrived")?, &case["expect"])
+                check_request(
+                    requests.first().ok_or("no request arrived")?,
+                    &case["expect"],
+                )
             }
             "response" => {
                 self.script(json!([case["response"]]), &credentials).await;
-                let outcome = outcome(self.client(&credentials, 1, None).call_json(operation, params).await);
+                let outcome = outcome(
+                    self.client(&credentials, 1, None)
+                        .call_json(operation, params)
+                        .await,
+                );
                 compare(&case["then"], &outcome)
             }
             "behaviour" => {
@@ -96,12 +134,20 @@ impl Runner {
             }
             "pagination" => {
                 let pages = case["pages"].as_array().unwrap();
-                self.script(pages.iter().map(|p| p["response"].clone()).collect(), &credentials).await;
+                self.script(
+                    pages.iter().map(|p| p["response"].clone()).collect(),
+                    &credentials,
+                )
+                .await;
                 let client = self.client(&credentials, 1, None);
                 let items = paginate(&client, operation, &params).await?;
                 expect_eq("items", &Value::Array(items), &case["then"]["items"])?;
                 let requests = self.recorded().await;
-                expect_eq("requests", &json!(requests.len()), &case["then"]["requests"])?;
+                expect_eq(
+                    "requests",
+                    &json!(requests.len()),
+                    &case["then"]["requests"],
+                )?;
                 for (request, page) in requests.iter().zip(pages) {
                     expect_eq("page request body", &parse_body(request), &page["params"])?;
                 }
@@ -113,7 +159,11 @@ impl Runner {
 }
 
 /// Pages through the typed paginators, returning the items as neutral JSON.
-async fn paginate(client: &ivschat::Client, operation: &str, params: &Value) -> Result<Vec<Value>, String> {
+async fn paginate(
+    client: &ivschat::Client,
+    operation: &str,
+    params: &Value,
+) -> Result<Vec<Value>, String> {
     let page_size = params["maxResults"].as_i64().map(|n| n as i32);
     let mut items = Vec::new();
     macro_rules! collect {
@@ -130,14 +180,26 @@ async fn paginate(client: &ivschat::Client, operation: &str, params: &Value) -> 
         }};
     }
     match operation {
-        "ListRooms" => collect!(client
-            .list_rooms()
-            .set_next_token(params["nextToken"].as_str().map(str::to_owned))
-            .set_name(params["name"].as_str().map(str::to_owned))
-            .set_message_review_handler_uri(params["messageReviewHandlerUri"].as_str().map(str::to_owned))
-            .set_logging_configuration_identifier(params["loggingConfigurationIdentifier"].as_str().map(str::to_owned))),
+        "ListRooms" => collect!(
+            client
+                .list_rooms()
+                .set_next_token(params["nextToken"].as_str().map(str::to_owned))
+                .set_name(params["name"].as_str().map(str::to_owned))
+                .set_message_review_handler_uri(
+                    params["messageReviewHandlerUri"]
+                        .as_str()
+                        .map(str::to_owned)
+                )
+                .set_logging_configuration_identifier(
+                    params["loggingConfigurationIdentifier"]
+                        .as_str()
+                        .map(str::to_owned)
+                )
+        ),
         "ListLoggingConfigurations" => collect!(
-            client.list_logging_configurations().set_next_token(params["nextToken"].as_str().map(str::to_owned))
+            client
+                .list_logging_configurations()
+                .set_next_token(params["nextToken"].as_str().map(str::to_owned))
         ),
         other => return Err(format!("{other} does not paginate")),
     }
@@ -146,7 +208,9 @@ async fn paginate(client: &ivschat::Client, operation: &str, params: &Value) -> 
 
 fn parse_body(request: &Value) -> Value {
     match request["body"].as_str() {
-        Some(text) if !text.is_empty() => serde_json::from_str(text).unwrap_or(Value::String(text.into())),
+        Some(text) if !text.is_empty() => {
+            serde_json::from_str(text).unwrap_or(Value::String(text.into()))
+        }
         _ => Value::Null,
     }
 }
@@ -161,13 +225,23 @@ fn check_request(r: &Value, e: &Value) -> Result<(), String> {
     for name in e["forbidHeaders"].as_array().unwrap() {
         let name = name.as_str().unwrap();
         if !r["headers"][name].is_null() {
-            return Err(format!("header {name} must be absent, found {}", r["headers"][name]));
+            return Err(format!(
+                "header {name} must be absent, found {}",
+                r["headers"][name]
+            ));
         }
     }
     if r["signature"]["valid"] != json!(true) {
-        return Err(format!("signature rejected by the emulator: {}", r["signature"]));
+        return Err(format!(
+            "signature rejected by the emulator: {}",
+            r["signature"]
+        ));
     }
-    expect_eq("signedHeaders", &r["signature"]["signedHeaders"], &e["signedHeaders"])?;
+    expect_eq(
+        "signedHeaders",
+        &r["signature"]["signedHeaders"],
+        &e["signedHeaders"],
+    )?;
     expect_eq("body", &parse_body(r), &e["body"])
 }
 
@@ -209,8 +283,14 @@ fn neutral(value: Value) -> Value {
 }
 
 fn neutral_time(text: &str) -> String {
-    let t = chrono::DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{text}: {e}")).to_utc();
-    format!("{}.{:06}Z", t.format("%Y-%m-%dT%H:%M:%S"), t.timestamp_subsec_micros())
+    let t = chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .to_utc();
+    format!(
+        "{}.{:06}Z",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.timestamp_subsec_micros()
+    )
 }
 
 fn compare(expected: &Value, actual: &Value) -> Result<(), String> {
@@ -235,14 +315,21 @@ fn compare(expected: &Value, actual: &Value) -> Result<(), String> {
 }
 
 fn expect_eq(what: &str, actual: &Value, expected: &Value) -> Result<(), String> {
-    if actual == expected { Ok(()) } else { Err(format!("{what}: expected {expected}, got {actual}")) }
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(format!("{what}: expected {expected}, got {actual}"))
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance() {
     let emulator = Emulator::builder().port(0).start().await.expect("emulator");
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let runner = Runner { emulator, admin: reqwest::Client::new() };
+    let runner = Runner {
+        emulator,
+        admin: reqwest::Client::new(),
+    };
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     let mut failures = Vec::new();
     for case in load_cases() {
@@ -265,6 +352,12 @@ async fn conformance() {
     }
     println!("conformance: {passed} passed, {failed} failed, {skipped} skipped");
     runner.emulator.shutdown().await;
-    assert_eq!(failed, 0, "{} conformance cases failed:\n{}", failed, failures.join("\n"));
+    assert_eq!(
+        failed,
+        0,
+        "{} conformance cases failed:\n{}",
+        failed,
+        failures.join("\n")
+    );
     assert!(passed >= 250, "only {passed} cases ran");
 }

@@ -17,7 +17,12 @@ pub struct ErrorMetadata {
 }
 
 impl ErrorMetadata {
-    pub(crate) fn new(code: impl Into<String>, message: impl Into<String>, request_id: Option<&str>, status: u16) -> Self {
+    pub(crate) fn new(
+        code: impl Into<String>,
+        message: impl Into<String>,
+        request_id: Option<&str>,
+        status: u16,
+    ) -> Self {
         Self {
             code: code.into(),
             message: message.into(),
@@ -27,7 +32,12 @@ impl ErrorMetadata {
     }
 
     fn local(code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_owned(), message: message.into(), request_id: None, http_status: None }
+        Self {
+            code: code.to_owned(),
+            message: message.into(),
+            request_id: None,
+            http_status: None,
+        }
     }
 
     /// The error code (`ResourceNotFoundException`, `Timeout`, ...).
@@ -120,16 +130,28 @@ pub struct BuildError {
 
 impl BuildError {
     pub(crate) fn missing(member: &str) -> Self {
-        Self { member: Some(member.to_owned()), message: format!("missing required member `{member}`") }
+        Self {
+            member: Some(member.to_owned()),
+            message: format!("missing required member `{member}`"),
+        }
     }
     pub(crate) fn invalid(member: &str, why: impl fmt::Display) -> Self {
-        Self { member: Some(member.to_owned()), message: format!("invalid member `{member}`: {why}") }
+        Self {
+            member: Some(member.to_owned()),
+            message: format!("invalid member `{member}`: {why}"),
+        }
     }
     pub(crate) fn serialization(why: impl Into<String>) -> Self {
-        Self { member: None, message: format!("could not serialise the input: {}", why.into()) }
+        Self {
+            member: None,
+            message: format!("could not serialise the input: {}", why.into()),
+        }
     }
     pub(crate) fn other(message: impl Into<String>) -> Self {
-        Self { member: None, message: message.into() }
+        Self {
+            member: None,
+            message: message.into(),
+        }
     }
     /// The wire name of the offending member, when one is to blame.
     pub fn member(&self) -> Option<&str> {
@@ -265,10 +287,16 @@ impl Error {
     }
 
     pub(crate) fn construction(message: impl Into<String>) -> Self {
-        Error::Construction(ConstructionError::new(ErrorMetadata::local("ConstructionError", message)))
+        Error::Construction(ConstructionError::new(ErrorMetadata::local(
+            "ConstructionError",
+            message,
+        )))
     }
 
-    pub(crate) fn credentials(message: impl Into<String>, source: Option<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    pub(crate) fn credentials(
+        message: impl Into<String>,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
         let meta = ErrorMetadata::local("CredentialsError", message);
         Error::Credentials(match source {
             Some(source) => CredentialsError::with_source(meta, source),

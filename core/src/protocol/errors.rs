@@ -14,16 +14,24 @@ fn clean_code(raw: &str) -> &str {
 }
 
 fn body_str<'a>(body: &'a Value, keys: &[&str]) -> Option<&'a str> {
-    keys.iter().find_map(|k| body.get(*k).and_then(Value::as_str))
+    keys.iter()
+        .find_map(|k| body.get(*k).and_then(Value::as_str))
 }
 
 pub(crate) fn parse_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
-    let request_id = headers.get("x-amzn-requestid").and_then(|v| v.to_str().ok());
+    let request_id = headers
+        .get("x-amzn-requestid")
+        .and_then(|v| v.to_str().ok());
     let status_code = status.as_u16();
     let reason = status.canonical_reason().unwrap_or_default();
 
     if status_code >= 500 && (body.trim_ascii().is_empty() || body.starts_with(b"<html>")) {
-        return Error::Unhandled(UnhandledError::new(ErrorMetadata::new(status_code.to_string(), reason, request_id, status_code)));
+        return Error::Unhandled(UnhandledError::new(ErrorMetadata::new(
+            status_code.to_string(),
+            reason,
+            request_id,
+            status_code,
+        )));
     }
 
     // As botocore: an empty body is `{}`, text that is not JSON becomes the message, and JSON
@@ -32,12 +40,22 @@ pub(crate) fn parse_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) 
         Ok(v @ Value::Object(_)) => v,
         _ if body.trim_ascii().is_empty() => Value::Object(Default::default()),
         Ok(other) => {
-            let message = format!("the error response body is JSON but not an object: {}", truncate(&other.to_string()));
-            return Error::InvalidResponse(ResponseError::new(ErrorMetadata::new("ResponseParseError", message, request_id, status_code)));
+            let message = format!(
+                "the error response body is JSON but not an object: {}",
+                truncate(&other.to_string())
+            );
+            return Error::InvalidResponse(ResponseError::new(ErrorMetadata::new(
+                "ResponseParseError",
+                message,
+                request_id,
+                status_code,
+            )));
         }
         Err(_) => serde_json::json!({ "message": String::from_utf8_lossy(body) }),
     };
-    let header_code = headers.get("x-amzn-errortype").and_then(|v| v.to_str().ok());
+    let header_code = headers
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok());
     let raw_code = header_code
         .or_else(|| body_str(&json, &["code", "Code"]))
         .or_else(|| body_str(&json, &["__type"]));
@@ -45,10 +63,16 @@ pub(crate) fn parse_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) 
         Some(raw) => clean_code(raw).to_owned(),
         None => status_code.to_string(),
     };
-    let message = body_str(&json, &["message", "Message"]).unwrap_or_default().to_owned();
+    let message = body_str(&json, &["message", "Message"])
+        .unwrap_or_default()
+        .to_owned();
     let meta = ErrorMetadata::new(code.clone(), message, request_id, status_code);
 
-    fn modeled<T: DeserializeOwned + Default>(json: Value, meta: ErrorMetadata, set: impl FnOnce(&mut T, ErrorMetadata)) -> T {
+    fn modeled<T: DeserializeOwned + Default>(
+        json: Value,
+        meta: ErrorMetadata,
+        set: impl FnOnce(&mut T, ErrorMetadata),
+    ) -> T {
         let mut value: T = serde_json::from_value(json).unwrap_or_default();
         set(&mut value, meta);
         value

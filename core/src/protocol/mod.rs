@@ -69,10 +69,16 @@ pub(crate) fn require<T>(value: &Option<T>, member: &'static str) -> Result<(), 
 }
 
 /// A URI label must be present and non-empty, or the path would be wrong.
-pub(crate) fn require_label(value: &Option<String>, member: &'static str) -> Result<(), BuildError> {
+pub(crate) fn require_label(
+    value: &Option<String>,
+    member: &'static str,
+) -> Result<(), BuildError> {
     match value.as_deref() {
         Some(v) if !v.is_empty() => Ok(()),
-        _ => Err(BuildError::invalid(member, "must not be empty: it is part of the URI path")),
+        _ => Err(BuildError::invalid(
+            member,
+            "must not be empty: it is part of the URI path",
+        )),
     }
 }
 
@@ -95,7 +101,8 @@ pub(crate) fn json_body<T: Serialize>(input: &T) -> Result<Vec<u8>, BuildError> 
 
 /// The empty map returned by accessors of required maps the response left out.
 pub(crate) fn empty_map() -> &'static std::collections::HashMap<String, String> {
-    static EMPTY: std::sync::OnceLock<std::collections::HashMap<String, String>> = std::sync::OnceLock::new();
+    static EMPTY: std::sync::OnceLock<std::collections::HashMap<String, String>> =
+        std::sync::OnceLock::new();
     EMPTY.get_or_init(Default::default)
 }
 
@@ -106,7 +113,11 @@ pub(crate) fn parse_output<O: DeserializeOwned>(
     body: &[u8],
 ) -> Result<O, Error> {
     let trimmed = body.trim_ascii();
-    let json = if trimmed.is_empty() { b"{}".as_slice() } else { trimmed };
+    let json = if trimmed.is_empty() {
+        b"{}".as_slice()
+    } else {
+        trimmed
+    };
     let parsed = match json.first() {
         Some(b'{') => from_json_slice(json),
         _ => Err("the body is not a JSON object".to_owned()),

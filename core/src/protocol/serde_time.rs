@@ -15,7 +15,10 @@ pub fn parse(text: &str) -> Result<DateTime, String> {
             chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc())
         })
         .map_err(|e| format!("invalid timestamp {text:?}: {e}"))?;
-    Ok(DateTime::from_secs_and_nanos(parsed.timestamp(), parsed.timestamp_subsec_nanos()))
+    Ok(DateTime::from_secs_and_nanos(
+        parsed.timestamp(),
+        parsed.timestamp_subsec_nanos(),
+    ))
 }
 
 /// Formats as RFC 3339 in UTC, e.g. `2024-05-01T12:34:56.789Z`.
@@ -63,14 +66,19 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime, D
 pub(crate) mod option {
     use super::*;
 
-    pub(crate) fn serialize<S: Serializer>(value: &Option<DateTime>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        value: &Option<DateTime>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match value {
             Some(v) => super::serialize(v, s),
             None => s.serialize_none(),
         }
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime>, D::Error> {
         struct OptVisitor;
         impl<'de> Visitor<'de> for OptVisitor {
             type Value = Option<DateTime>;

@@ -85,7 +85,9 @@ impl<'de> Deserialize<'de> for DestinationConfiguration {
                 let mut found: Option<DestinationConfiguration> = None;
                 while let Some(key) = map.next_key::<String>()? {
                     let value = match key.as_str() {
-                        "s3" => map.next_value::<Option<_>>()?.map(DestinationConfiguration::S3),
+                        "s3" => map
+                            .next_value::<Option<_>>()?
+                            .map(DestinationConfiguration::S3),
                         "cloudWatchLogs" => map
                             .next_value::<Option<_>>()?
                             .map(DestinationConfiguration::CloudWatchLogs),

@@ -13,7 +13,11 @@ use tokio::net::{TcpListener, TcpStream};
 #[derive(Clone, Debug)]
 pub enum Step {
     /// Answer with this status, headers and body.
-    Respond { status: u16, headers: Vec<(String, String)>, body: String },
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
     /// Close the connection with a TCP reset instead of answering.
     Reset,
     /// Wait, then answer with the inner step (if the client is still there).
@@ -23,7 +27,10 @@ pub enum Step {
 pub fn json(status: u16, body: &str) -> Step {
     Step::Respond {
         status,
-        headers: vec![("content-type".into(), "application/json".into()), ("x-amzn-RequestId".into(), format!("req-{status}"))],
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("x-amzn-RequestId".into(), format!("req-{status}")),
+        ],
         body: body.into(),
     }
 }
@@ -43,7 +50,10 @@ pub fn error(status: u16, code: &str, body: &str) -> Step {
 pub fn raw(status: u16, headers: &[(&str, &str)], body: &str) -> Step {
     Step::Respond {
         status,
-        headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         body: body.into(),
     }
 }
@@ -60,7 +70,10 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     pub fn path(&self) -> &str {
         self.target.split('?').next().unwrap_or_default()
@@ -95,7 +108,10 @@ impl ScriptedServer {
     pub async fn start(script: Vec<Step>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
-        let state = Arc::new(Mutex::new(State { script: script.into_iter().rev().collect(), ..Default::default() }));
+        let state = Arc::new(Mutex::new(State {
+            script: script.into_iter().rev().collect(),
+            ..Default::default()
+        }));
         let shared = state.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -124,7 +140,9 @@ impl ScriptedServer {
 async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
     let mut buf = Vec::new();
     loop {
-        let Some(request) = read_request(&mut stream, &mut buf).await else { return };
+        let Some(request) = read_request(&mut stream, &mut buf).await else {
+            return;
+        };
         let step = {
             let mut s = state.lock().unwrap();
             s.requests.push(request);
@@ -154,7 +172,11 @@ async fn answer(stream: &mut TcpStream, step: Step, state: &Arc<Mutex<State>>) -
                 }
             }
         }
-        Step::Respond { status, headers, body } => {
+        Step::Respond {
+            status,
+            headers,
+            body,
+        } => {
             let mut out = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
             for (k, v) in headers {
                 out.push_str(&format!("{k}: {v}\r\n"));
@@ -202,7 +224,12 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Recor
     }
     let body = buf[head_end..head_end + length].to_vec();
     buf.drain(..head_end + length);
-    Some(Recorded { method, target, headers, body })
+    Some(Recorded {
+        method,
+        target,
+        headers,
+        body,
+    })
 }
 
 /// A client for `url` with test credentials and near-zero backoff.
@@ -210,14 +237,20 @@ pub fn client(url: &str) -> ivschat::Client {
     client_with(url, |b| b)
 }
 
-pub fn client_with(url: &str, f: impl FnOnce(ivschat::ConfigBuilder) -> ivschat::ConfigBuilder) -> ivschat::Client {
+pub fn client_with(
+    url: &str,
+    f: impl FnOnce(ivschat::ConfigBuilder) -> ivschat::ConfigBuilder,
+) -> ivschat::Client {
     let builder = ivschat::Config::builder()
         .region("us-east-1")
         .endpoint_url(url)
         .credentials(ivschat::Credentials::new("test", "test", None))
-        .retry_config(ivschat::RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)));
+        .retry_config(
+            ivschat::RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)),
+        );
     ivschat::Client::new(&f(builder).build().expect("config"))
 }
 
 pub const ROOM_ARN: &str = "arn:aws:ivschat:us-east-1:123456789012:room/abcdEFGH1234";
-pub const LOG_ARN: &str = "arn:aws:ivschat:us-east-1:123456789012:logging-configuration/ABCD12345678";
+pub const LOG_ARN: &str =
+    "arn:aws:ivschat:us-east-1:123456789012:logging-configuration/ABCD12345678";

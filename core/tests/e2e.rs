@@ -1,0 +1,380 @@
+//! End-to-end: every operation through the typed API against an in-process `ivschat-local`.
+
+use std::time::Duration;
+
+use ivschat::types::*;
+use ivschat_emulator::{Emulator, EmulatorHandle};
+
+async fn start() -> (EmulatorHandle, ivschat::Client) {
+    let emulator = Emulator::builder().port(0).start().await.expect("emulator");
+    let config = ivschat::Config::builder()
+        .region("us-east-1")
+        .endpoint_url(emulator.endpoint_url())
+        .credentials(ivschat::Credentials::new("test", "test", None))
+        .build()
+        .unwrap();
+    (emulator, ivschat::Client::new(&config))
+}
+
+fn s3(bucket: &str) -> DestinationConfiguration {
+    DestinationConfiguration::S3(
+        S3DestinationConfiguration::builder()
+            .bucket_name(bucket)
+            .build()
+            .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn every_operation_round_trips() {
+    let (emulator, client) = start().await;
+
+    let log = client
+        .create_logging_configuration()
+        .name("chat-logs")
+        .destination_configuration(s3("my-chat-logs"))
+        .tags("team", "chat")
+        .send()
+        .await
+        .unwrap();
+    let log_arn = log.arn().unwrap().to_owned();
+    assert!(
+        log_arn.starts_with("arn:aws:ivschat:us-east-1:000000000000:logging-configuration/"),
+        "{log_arn}"
+    );
+    assert_eq!(log.id().map(str::len), Some(12));
+    assert_eq!(log.state(), Some(&CreateLoggingConfigurationState::Active));
+    assert_eq!(
+        log.destination_configuration()
+            .and_then(|d| d.as_s3())
+            .map(|s| s.bucket_name()),
+        Some("my-chat-logs")
+    );
+
+    let room = client
+        .create_room()
+        .name("lobby")
+        .maximum_message_length(200)
+        .tags("env", "dev")
+        .logging_configuration_identifiers(&log_arn)
+        .send()
+        .await
+        .unwrap();
+    let room_arn = room.arn().unwrap().to_owned();
+    assert!(
+        room_arn.starts_with("arn:aws:ivschat:us-east-1:000000000000:room/"),
+        "{room_arn}"
+    );
+    assert_eq!(room.maximum_message_length(), Some(200));
+    assert_eq!(
+        room.maximum_message_rate_per_second(),
+        Some(10),
+        "documented default"
+    );
+    assert!(room.create_time().is_some() && room.update_time().is_some());
+
+    let got = client
+        .get_room()
+        .identifier(&room_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (got.name(), got.logging_configuration_identifiers()),
+        (Some("lobby"), &[log_arn.clone()][..])
+    );
+    assert_eq!(got.create_time(), room.create_time());
+
+    let updated = client
+        .update_room()
+        .identifier(&room_arn)
+        .maximum_message_rate_per_second(50)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.maximum_message_rate_per_second(), Some(50));
+    assert!(updated.update_time() >= room.update_time());
+
+    let got_log = client
+        .get_logging_configuration()
+        .identifier(&log_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got_log.name(), Some("chat-logs"));
+    let updated_log = client
+        .update_logging_configuration()
+        .identifier(&log_arn)
+        .name("renamed")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated_log.name(), Some("renamed"));
+    assert_eq!(
+        updated_log.state(),
+        Some(&UpdateLoggingConfigurationState::Active)
+    );
+
+    let rooms = client.list_rooms().send().await.unwrap();
+    assert_eq!(rooms.rooms().len(), 1);
+    let by_log = client
+        .list_rooms()
+        .logging_configuration_identifier(&log_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_log.rooms()[0].arn(), Some(room_arn.as_str()));
+    let logs = client.list_logging_configurations().send().await.unwrap();
+    assert_eq!(logs.logging_configurations().len(), 1);
+
+    client
+        .tag_resource()
+        .resource_arn(&room_arn)
+        .tags("owner", "ана")
+        .send()
+        .await
+        .unwrap();
+    let tags = client
+        .list_tags_for_resource()
+        .resource_arn(&room_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.tags().get("owner").map(String::as_str), Some("ана"));
+    assert_eq!(tags.tags().len(), 2);
+    client
+        .untag_resource()
+        .resource_arn(&room_arn)
+        .tag_keys("env")
+        .send()
+        .await
+        .unwrap();
+    let tags = client
+        .list_tags_for_resource()
+        .resource_arn(&log_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.tags().get("team").map(String::as_str), Some("chat"));
+    let tags = client
+        .list_tags_for_resource()
+        .resource_arn(&room_arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(!tags.tags().contains_key("env"));
+
+    let token = client
+        .create_chat_token()
+        .room_identifier(&room_arn)
+        .user_id("alice")
+        .capabilities(ChatTokenCapability::SendMessage)
+        .session_duration_in_minutes(30)
+        .attributes("display", "Alice")
+        .send()
+        .await
+        .unwrap();
+    assert!(!token.token().unwrap().is_empty());
+    let session =
+        token.session_expiration_time().unwrap().secs() - room.create_time().unwrap().secs();
+    assert!((29 * 60..=31 * 60).contains(&session), "{session}");
+    assert!(
+        !format!("{token:?}").contains(token.token().unwrap()),
+        "the token is redacted in Debug"
+    );
+
+    let event = client
+        .send_event()
+        .room_identifier(&room_arn)
+        .event_name("app:poll")
+        .attributes("q", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(event.id().map(str::len), Some(12));
+    let deleted = client
+        .delete_message()
+        .room_identifier(&room_arn)
+        .id("ABCDEFGH1234")
+        .reason("spam")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.id().map(str::len), Some(12));
+    client
+        .disconnect_user()
+        .room_identifier(&room_arn)
+        .user_id("alice")
+        .reason("bye")
+        .send()
+        .await
+        .unwrap();
+
+    // The logging configuration is in use: the service refuses to delete it.
+    let err = client
+        .delete_logging_configuration()
+        .identifier(&log_arn)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ivschat::Error::ConflictException(_)),
+        "{err:?}"
+    );
+
+    client
+        .delete_room()
+        .identifier(&room_arn)
+        .send()
+        .await
+        .unwrap();
+    client
+        .delete_logging_configuration()
+        .identifier(&log_arn)
+        .send()
+        .await
+        .unwrap();
+    let err = client
+        .get_room()
+        .identifier(&room_arn)
+        .send()
+        .await
+        .unwrap_err();
+    let ivschat::Error::ResourceNotFoundException(e) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.resource_id(), room_arn.rsplit('/').next().unwrap());
+    assert_eq!(err.http_status(), Some(404));
+    assert!(err.request_id().is_some());
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_paginator_walks_every_room() {
+    let (emulator, client) = start().await;
+    for i in 0..7 {
+        client
+            .create_room()
+            .name(format!("room-{i}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let pages: Vec<_> = client
+        .list_rooms()
+        .into_paginator()
+        .page_size(3)
+        .send()
+        .collect()
+        .await;
+    assert_eq!(pages.len(), 3);
+    let names: Vec<String> = client
+        .list_rooms()
+        .into_paginator()
+        .page_size(2)
+        .items()
+        .send()
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().name().unwrap().to_owned())
+        .collect();
+    assert_eq!(names.len(), 7);
+    let newest_first: Vec<String> = (0..7).rev().map(|i| format!("room-{i}")).collect();
+    assert_eq!(names, newest_first, "sorted by updateTime descending");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn service_errors_carry_their_fields() {
+    let (emulator, client) = start().await;
+    let err = client
+        .create_room()
+        .name("bad name!")
+        .maximum_message_length(501)
+        .send()
+        .await
+        .unwrap_err();
+    let ivschat::Error::ValidationException(e) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        e.reason(),
+        Some(&ValidationExceptionReason::FieldValidationFailed)
+    );
+    let fields: Vec<&str> = e.field_list().iter().map(|f| f.name()).collect();
+    assert!(
+        fields.contains(&"name") && fields.contains(&"maximumMessageLength"),
+        "{fields:?}"
+    );
+    assert!(!err.is_retryable());
+
+    let bad_secret = ivschat::Client::new(
+        &ivschat::Config::builder()
+            .region("us-east-1")
+            .endpoint_url(emulator.endpoint_url())
+            .credentials(ivschat::Credentials::new("test", "wrong", None))
+            .build()
+            .unwrap(),
+    );
+    let err = bad_secret.list_rooms().send().await.unwrap_err();
+    assert_eq!(
+        (err.code(), err.http_status()),
+        ("InvalidSignatureException", Some(403))
+    );
+    assert!(matches!(err, ivschat::Error::Unhandled(_)));
+    assert!(
+        !err.to_string().contains("wrong"),
+        "no secret in messages: {err}"
+    );
+
+    let unknown_key = ivschat::Client::new(
+        &ivschat::Config::builder()
+            .region("us-east-1")
+            .endpoint_url(emulator.endpoint_url())
+            .credentials(ivschat::Credentials::new("AKIDUNKNOWN", "x", None))
+            .build()
+            .unwrap(),
+    );
+    let err = unknown_key.list_rooms().send().await.unwrap_err();
+    assert_eq!(err.code(), "UnrecognizedClientException");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn concurrent_calls_share_one_client() {
+    let (emulator, client) = start().await;
+    let room = client
+        .create_room()
+        .send()
+        .await
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned();
+    let calls = (0..200).map(|i| {
+        let client = client.clone();
+        let room = room.clone();
+        tokio::spawn(async move {
+            client
+                .tag_resource()
+                .resource_arn(room)
+                .tags(format!("k{}", i % 40), "v")
+                .send()
+                .await
+        })
+    });
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    let tags = client
+        .list_tags_for_resource()
+        .resource_arn(&room)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.tags().len(), 40);
+    tokio::time::timeout(Duration::from_secs(10), emulator.shutdown())
+        .await
+        .unwrap();
+}
