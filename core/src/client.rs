@@ -419,10 +419,7 @@ mod tests {
                 "{method} {url}"
             );
             assert_eq!(request.headers()["x-amz-date"], "20150830T123600Z");
-            assert_eq!(
-                request.headers().contains_key("x-amz-content-sha256"),
-                false
-            );
+            assert!(!request.headers().contains_key("x-amz-content-sha256"));
         }
     }
 

@@ -176,21 +176,21 @@ impl std::error::Error for BuildError {}
 #[non_exhaustive]
 pub enum Error {
     /// `AccessDeniedException` (403).
-    AccessDeniedException(AccessDeniedException),
+    AccessDeniedException(Box<AccessDeniedException>),
     /// `ConflictException` (409).
-    ConflictException(ConflictException),
+    ConflictException(Box<ConflictException>),
     /// `InternalServerException` (500).
-    InternalServerException(InternalServerException),
+    InternalServerException(Box<InternalServerException>),
     /// `PendingVerification` (403).
-    PendingVerification(PendingVerification),
+    PendingVerification(Box<PendingVerification>),
     /// `ResourceNotFoundException` (404).
-    ResourceNotFoundException(ResourceNotFoundException),
+    ResourceNotFoundException(Box<ResourceNotFoundException>),
     /// `ServiceQuotaExceededException` (402).
-    ServiceQuotaExceededException(ServiceQuotaExceededException),
+    ServiceQuotaExceededException(Box<ServiceQuotaExceededException>),
     /// `ThrottlingException` (429).
-    ThrottlingException(ThrottlingException),
+    ThrottlingException(Box<ThrottlingException>),
     /// `ValidationException` (400).
-    ValidationException(ValidationException),
+    ValidationException(Box<ValidationException>),
     /// A service error with a code this library does not model.
     Unhandled(UnhandledError),
     /// The request could not be sent or no response arrived.

@@ -81,10 +81,10 @@ pub(crate) fn parse_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) 
     macro_rules! dispatch {
         ($($name:ident),*) => {
             match code.as_str() {
-                $(stringify!($name) => Error::$name(modeled(json, meta, |e: &mut $name, m| {
+                $(stringify!($name) => Error::$name(Box::new(modeled(json, meta, |e: &mut $name, m| {
                     e.message = m.message().to_owned();
                     e.meta = m;
-                })),)*
+                }))),)*
                 _ => Error::Unhandled(UnhandledError::new(meta)),
             }
         };
