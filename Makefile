@@ -6,9 +6,33 @@ PY := $(VENV)/bin/python
 CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(ROOT)/target
 
-.PHONY: venv
+.PHONY: all demo test venv conformance-regen codegen bench clean
+
+all: test
+
+## Python tools (boto3/botocore 1.44.8 as the oracle, pytest) in .venv
 venv: $(VENV)/.installed
 $(VENV)/.installed: tools/requirements.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r tools/requirements.txt
 	touch $@
+
+## Build ivschat-local, start it on a free port, run the quickstart, stop it.
+demo:
+	$(CARGO) build --quiet -p ivschat-emulator --bin ivschat-local -p ivschat --example quickstart
+	tools/demo.sh
+
+## Every test of every language, with a pass/fail summary per language.
+test: venv
+	tools/test-all.sh
+
+## Regenerate the conformance cases from botocore (then: git diff --exit-code tests/conformance).
+conformance-regen: venv
+	$(PY) tools/oracle/generate_conformance.py
+
+## Regenerate the core's model code from codegen/model/service-2.json.
+codegen:
+	python3 codegen/gen_core.py
+
+clean:
+	rm -rf target .venv
