@@ -7,7 +7,8 @@ use ivschat::types::{ChatTokenCapability, DestinationConfiguration, S3Destinatio
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoint = std::env::var("IVSCHAT_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:4580".into());
+    let endpoint =
+        std::env::var("IVSCHAT_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:4580".into());
     let config = ivschat::Config::builder()
         .region("us-east-1")
         .endpoint_url(&endpoint)
@@ -16,7 +17,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = ivschat::Client::new(&config);
     println!("ivschat {} → {endpoint}", ivschat::VERSION);
 
-    let s3 = S3DestinationConfiguration::builder().bucket_name("demo-chat-logs").build()?;
+    let s3 = S3DestinationConfiguration::builder()
+        .bucket_name("demo-chat-logs")
+        .build()?;
     let logging = client
         .create_logging_configuration()
         .name("demo-logs")
@@ -24,7 +27,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await?;
     let logging_arn = logging.arn().unwrap_or_default();
-    println!("created logging configuration {logging_arn} ({:?})", logging.state());
+    let state = logging.state().map(|s| s.as_str()).unwrap_or("-");
+    println!("created logging configuration {logging_arn} ({state})");
 
     let room = client
         .create_room()
@@ -43,11 +47,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let rooms = client.list_rooms().send().await?;
     for summary in rooms.rooms() {
-        println!("  listed room {} ({})", summary.name().unwrap_or("-"), summary.id().unwrap_or("-"));
+        println!(
+            "  listed room {} ({})",
+            summary.name().unwrap_or("-"),
+            summary.id().unwrap_or("-")
+        );
     }
 
-    client.tag_resource().resource_arn(room_arn).tags("team", "chat").send().await?;
-    let tags = client.list_tags_for_resource().resource_arn(room_arn).send().await?;
+    client
+        .tag_resource()
+        .resource_arn(room_arn)
+        .tags("team", "chat")
+        .send()
+        .await?;
+    let tags = client
+        .list_tags_for_resource()
+        .resource_arn(room_arn)
+        .send()
+        .await?;
     let mut tags: Vec<_> = tags.tags().iter().collect();
     tags.sort();
     println!("tags: {tags:?}");
@@ -63,14 +80,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "chat token for alice ({} characters), session ends {}",
         token.token().map(str::len).unwrap_or_default(),
-        token.session_expiration_time().map(|t| t.to_string()).unwrap_or_default()
+        token
+            .session_expiration_time()
+            .map(|t| t.to_string())
+            .unwrap_or_default()
     );
 
-    let event = client.send_event().room_identifier(room_arn).event_name("app:welcome").send().await?;
+    let event = client
+        .send_event()
+        .room_identifier(room_arn)
+        .event_name("app:welcome")
+        .send()
+        .await?;
     println!("sent event {}", event.id().unwrap_or_default());
 
     client.delete_room().identifier(room_arn).send().await?;
-    client.delete_logging_configuration().identifier(logging_arn).send().await?;
+    client
+        .delete_logging_configuration()
+        .identifier(logging_arn)
+        .send()
+        .await?;
     println!("cleaned up: room and logging configuration deleted");
     Ok(())
 }
