@@ -6,6 +6,7 @@ use serde_json::Value;
 use crate::Client;
 use crate::error::{BuildError, Error};
 use crate::operation::*;
+use crate::paginator::{Paginated, PaginationStream, Paginator};
 
 impl Client {
     /// Calls `operation` (e.g. `"CreateRoom"`) with its input as wire-named JSON
@@ -47,4 +48,39 @@ fn input_from_json<T: serde::de::DeserializeOwned>(params: Value) -> Result<T, E
 
 fn to_json<T: serde::Serialize>(output: &T) -> Result<Value, Error> {
     serde_json::to_value(output).map_err(|e| BuildError::serialization(e.to_string()).into())
+}
+
+impl Client {
+    /// Pages through `ListRooms` or `ListLoggingConfigurations` with wire-named JSON, yielding
+    /// each page's output as [`Client::call_json`] would; the stop rules are the typed
+    /// paginator's (missing, empty or repeated `nextToken`).
+    pub fn paginate_json(
+        &self,
+        operation: &str,
+        params: Value,
+        page_size: Option<i32>,
+    ) -> Result<PaginationStream<Result<Value, Error>>, Error> {
+        fn pages<I: Paginated + serde::de::DeserializeOwned>(
+            client: &Client,
+            params: Value,
+            page_size: Option<i32>,
+        ) -> Result<PaginationStream<Result<Value, Error>>, Error>
+        where
+            I::Output: serde::Serialize,
+        {
+            let input: I = input_from_json(params)?;
+            let mut paginator = Paginator::new(client.handle.clone(), input);
+            if let Some(size) = page_size {
+                paginator = paginator.page_size(size);
+            }
+            Ok(paginator.send().map(|page| page.and_then(|p| to_json(&p))))
+        }
+        match operation {
+            "ListRooms" => pages::<ListRoomsInput>(self, params, page_size),
+            "ListLoggingConfigurations" => {
+                pages::<ListLoggingConfigurationsInput>(self, params, page_size)
+            }
+            other => Err(BuildError::other(format!("`{other}` does not paginate")).into()),
+        }
+    }
 }

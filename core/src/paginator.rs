@@ -187,6 +187,14 @@ impl<T> PaginationStream<T> {
         self.inner.next().await
     }
 
+    /// Maps every element.
+    pub fn map<U: 'static>(self, f: impl FnMut(T) -> U + Send + 'static) -> PaginationStream<U>
+    where
+        T: 'static,
+    {
+        PaginationStream::new(self.inner.map(f))
+    }
+
     /// Everything that is left.
     pub async fn collect<C: Default + Extend<T>>(self) -> C {
         StreamExt::collect(self.inner).await

@@ -378,3 +378,60 @@ async fn concurrent_calls_share_one_client() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn dynamic_calls_and_pages_use_wire_json() {
+    let (emulator, client) = start().await;
+    for i in 0..5 {
+        let out = client
+            .call_json(
+                "CreateRoom",
+                serde_json::json!({"name": format!("dyn-{i}")}),
+            )
+            .await
+            .unwrap();
+        assert!(out["arn"].as_str().unwrap().contains(":room/"));
+        assert!(out["createTime"].as_str().unwrap().ends_with('Z'), "{out}");
+    }
+    let pages: Vec<_> = client
+        .paginate_json("ListRooms", serde_json::json!({}), Some(2))
+        .unwrap()
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .map(|p| p.unwrap())
+        .collect();
+    assert_eq!(pages.len(), 3);
+    assert_eq!(
+        pages
+            .iter()
+            .map(|p| p["rooms"].as_array().unwrap().len())
+            .sum::<usize>(),
+        5
+    );
+    let err = client
+        .call_json("CreateRoom", serde_json::json!({"nmae": "x"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "InvalidInput");
+    assert!(err.message().contains("nmae"), "{err}");
+    let err = client
+        .call_json(
+            "CreateRoom",
+            serde_json::json!({"maximumMessageLength": "ten"}),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.message().contains("maximumMessageLength"), "{err}");
+    let err = client
+        .call_json("Nope", serde_json::json!({}))
+        .await
+        .unwrap_err();
+    assert!(err.message().contains("Nope"), "{err}");
+    assert!(
+        client
+            .paginate_json("GetRoom", serde_json::json!({}), None)
+            .is_err()
+    );
+    emulator.shutdown().await;
+}

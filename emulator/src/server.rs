@@ -120,14 +120,18 @@ async fn read_body(
     rid: &str,
 ) -> Result<Bytes, Option<Response<Full<Bytes>>>> {
     let too_large = || {
-        error_response(
+        let mut r = error_response(
             &ApiError::new(
                 413,
                 "RequestEntityTooLargeException",
                 format!("Request body exceeds the limit of {max} bytes"),
             ),
             rid,
-        )
+        );
+        // Do not read the rest of an oversized body: close after answering.
+        r.headers_mut()
+            .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+        r
     };
     let declared = headers
         .get(http::header::CONTENT_LENGTH)
