@@ -18,3 +18,10 @@ echo "ivschat-local is listening on $ENDPOINT"
 echo
 echo "--- Rust quickstart (core/examples/quickstart.rs)"
 IVSCHAT_ENDPOINT="$ENDPOINT" "$TARGET/debug/examples/quickstart"
+
+# Each binding's quickstart, when the binding is there: bindings-*/demo.sh ENDPOINT.
+for demo in "$ROOT"/bindings-python/demo.sh "$ROOT"/bindings-node/demo.sh; do
+  [ -x "$demo" ] || continue
+  echo
+  "$demo" "$ENDPOINT"
+done

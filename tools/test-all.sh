@@ -70,15 +70,28 @@ run rust-workspace rust count_cargo -- cargo test --workspace --no-fail-fast
 run python-oracle python count_pytest -- "$PY" -m pytest -q tools/oracle
 run python-emulator-boto3 python count_pytest -- "$PY" -m pytest -q emulator/tests/boto3
 
+# Each binding has a test.sh that installs what it needs, runs its suites and ends with the line
+# "<language>: N passed, M failed" (or prints "SKIPPED: ..." and exits 0).
+count_binding() {
+  local log=$1 lang=$2 line
+  line=$(grep -E "^$lang: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
+  [ -n "$line" ] || return 0
+  PASSED[$lang]=$(( ${PASSED[$lang]:-0} + $(awk '{print $2}' <<<"$line") ))
+  FAILED[$lang]=$(( ${FAILED[$lang]:-0} + $(awk '{print $4}' <<<"$line") ))
+}
+for binding in python:bindings-python node:bindings-node kotlin:bindings-swift/kotlin swift:bindings-swift/swift; do
+  lang=${binding%%:*}; dir=${binding#*:}
+  [ -x "$dir/test.sh" ] && run "binding-$lang" "$lang" count_binding -- "$dir/test.sh"
+done
+
 printf '\n==> summary\n'
-for lang in checks rust python node kotlin; do
+for lang in checks rust python node kotlin swift; do
   [ -n "${PASSED[$lang]:-}${FAILED[$lang]:-}" ] || continue
   printf '%s: %d passed, %d failed\n' "$lang" "${PASSED[$lang]:-0}" "${FAILED[$lang]:-0}"
 done
-if ! command -v swift >/dev/null 2>&1; then echo "SKIPPED: swift tests (no swift toolchain)"; fi
+grep -h "^SKIPPED: " "$LOGS"/binding-*.log 2>/dev/null | sort -u
 for line in "${SUMMARY[@]}"; do echo "$line"; done
 total_p=0; total_f=0
-for lang in "${!PASSED[@]}" "${!FAILED[@]}"; do :; done
-for lang in checks rust python node kotlin; do total_p=$(( total_p + ${PASSED[$lang]:-0} )); total_f=$(( total_f + ${FAILED[$lang]:-0} )); done
+for lang in checks rust python node kotlin swift; do total_p=$(( total_p + ${PASSED[$lang]:-0} )); total_f=$(( total_f + ${FAILED[$lang]:-0} )); done
 echo "all: $total_p passed, $total_f failed"
 exit $STATUS

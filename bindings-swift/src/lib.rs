@@ -1,0 +1,1 @@
+//! UniFFI binding (being written).
