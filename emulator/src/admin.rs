@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -109,6 +110,8 @@ impl Fault {
 pub struct AdminState {
     log: Mutex<VecDeque<LogEntry>>,
     faults: Mutex<Vec<Fault>>,
+    /// Fast path: pending fault entries (no lock per request when zero).
+    pending_faults: AtomicUsize,
 }
 
 impl AdminState {
@@ -123,6 +126,9 @@ impl AdminState {
 
     /// Take one application of the first fault matching `operation`.
     pub fn take_fault(&self, operation: &str) -> Option<Fault> {
+        if self.pending_faults.load(Ordering::SeqCst) == 0 {
+            return None;
+        }
         let mut g = self.faults.lock().unwrap_or_else(|p| p.into_inner());
         if g.is_empty() {
             return None;
@@ -135,15 +141,25 @@ impl AdminState {
         if g[idx].count == 0 {
             g.remove(idx);
         }
+        self.pending_faults.store(g.len(), Ordering::SeqCst);
         Some(f)
     }
 
     fn clear(&self) {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clear();
-        self.faults
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.clear_faults();
+    }
+
+    fn clear_faults(&self) {
+        let mut g = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        g.clear();
+        self.pending_faults.store(0, Ordering::SeqCst);
+    }
+
+    fn add_faults(&self, new: Vec<Fault>) {
+        let mut g = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        g.extend(new.into_iter().filter(|f| f.count > 0));
+        self.pending_faults.store(g.len(), Ordering::SeqCst);
     }
 }
 
@@ -273,21 +289,11 @@ pub async fn handle(
                     Err(e) => return Ok(error_response(&e, rid)),
                 }
             }
-            shared
-                .admin
-                .faults
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .extend(parsed);
+            shared.admin.add_faults(parsed);
             ok(json!({}))
         }
         ("DELETE", "/faults") => {
-            shared
-                .admin
-                .faults
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clear();
+            shared.admin.clear_faults();
             ok(json!({}))
         }
         _ => {

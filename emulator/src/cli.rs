@@ -8,7 +8,7 @@ use crate::EmulatorBuilder;
 pub const USAGE: &str = "\
 Usage: ivschat-local [--host 127.0.0.1] [--port 4580] [--region us-east-1] [--data-dir DIR] [--log-dir DIR]
                      [--access-key-id ID --secret-access-key SECRET [--account-id 000000000000] [--session-token TOKEN]]...
-                     [--max-rooms N] [--max-logging-configurations N] [--max-body-bytes N] [--header-timeout-ms N]
+                     [--max-rooms N] [--max-logging-configurations N] [--max-body-bytes N] [--header-timeout-ms N] [--body-timeout-ms N]
 
 Without identity groups, the identity test/test -> account 000000000000 is accepted.
 Prints `ivschat-local listening on http://HOST:PORT` once accepting; SIGINT/SIGTERM stop it.";
@@ -85,6 +85,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--max-rooms" => b = b.max_rooms(num(value()?)?),
             "--max-logging-configurations" => b = b.max_logging_configurations(num(value()?)?),
             "--max-body-bytes" => b = b.max_body_bytes(num(value()?)? as usize),
+            "--body-timeout-ms" => b = b.body_read_timeout(Duration::from_millis(num(value()?)?)),
             "--header-timeout-ms" => {
                 b = b.header_read_timeout(Duration::from_millis(num(value()?)?))
             }

@@ -146,6 +146,11 @@ impl EmulatorBuilder {
         self.limits.header_read_timeout = t;
         self
     }
+    /// Time allowed for a request body to arrive (default 30 s); then the connection is closed.
+    pub fn body_read_timeout(mut self, t: Duration) -> Self {
+        self.limits.body_read_timeout = t;
+        self
+    }
     /// Configured host.
     pub fn host_str(&self) -> &str {
         &self.host

@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
@@ -59,6 +60,8 @@ struct Inner {
 #[derive(Default)]
 pub struct ScriptState {
     inner: Mutex<Inner>,
+    /// Fast path: no lock taken per request while no script is active.
+    active: AtomicBool,
 }
 
 fn build(status: u16, headers: &[(String, String)], body: &str) -> Response<Full<Bytes>> {
@@ -80,10 +83,14 @@ impl ScriptState {
     pub fn clear(&self) {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         *g = Inner::default();
+        self.active.store(false, Ordering::SeqCst);
     }
 
     /// Record the request if a script is active; answer it from the queue if non-empty.
     pub fn intercept(&self, parts: &RequestParts<'_>, region: &str) -> Option<ScriptAction> {
+        if !self.active.load(Ordering::SeqCst) {
+            return None;
+        }
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if !g.active {
             return None;
@@ -256,6 +263,7 @@ pub async fn handle(
                 requests: Vec::new(),
                 verifier,
             };
+            shared.script.active.store(true, Ordering::SeqCst);
             json_response(200, Some(&json!({"queued": queued})), rid)
         }
         ("GET", "/script/requests") => {

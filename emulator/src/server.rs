@@ -34,6 +34,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Time allowed to receive a request's headers (slow-loris guard).
     pub header_read_timeout: Duration,
+    /// Time allowed for a request body to arrive once the headers are in (slow-body guard).
+    pub body_read_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -41,6 +43,7 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 1024 * 1024,
             header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -117,6 +120,7 @@ async fn read_body(
     body: Incoming,
     headers: &http::HeaderMap,
     max: usize,
+    timeout: Duration,
     rid: &str,
 ) -> Result<Bytes, Option<Response<Full<Bytes>>>> {
     let too_large = || {
@@ -140,7 +144,11 @@ async fn read_body(
     if declared.is_some_and(|n| n > max as u64) {
         return Err(Some(too_large()));
     }
-    match Limited::new(body, max).collect().await {
+    let collected = match tokio::time::timeout(timeout, Limited::new(body, max).collect()).await {
+        Ok(c) => c,
+        Err(_) => return Err(None),
+    };
+    match collected {
         Ok(c) => Ok(c.to_bytes()),
         Err(e)
             if e.downcast_ref::<http_body_util::LengthLimitError>()
@@ -165,7 +173,15 @@ pub async fn handle(
         return admin::handle(&shared, req, &rid).await;
     }
     let (parts, body) = req.into_parts();
-    let body = match read_body(body, &parts.headers, shared.limits.max_body_bytes, &rid).await {
+    let body = match read_body(
+        body,
+        &parts.headers,
+        shared.limits.max_body_bytes,
+        shared.limits.body_read_timeout,
+        &rid,
+    )
+    .await
+    {
         Ok(b) => b,
         Err(Some(resp)) => return Ok(resp),
         Err(None) => return Err(DropConnection),

@@ -220,6 +220,7 @@ async fn abuse_limits() {
         .port(0)
         .max_body_bytes(64 * 1024)
         .header_read_timeout(Duration::from_millis(300))
+        .body_read_timeout(Duration::from_millis(300))
         .start()
         .await
         .expect("start");
@@ -264,6 +265,16 @@ async fn abuse_limits() {
     let mut buf = Vec::new();
     let res = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut buf)).await;
     assert!(res.is_ok(), "server closed the slow connection");
+    assert!(t.elapsed() < Duration::from_secs(3));
+    // slow body: headers complete, body never finishes → closed after the body timeout
+    let t = Instant::now();
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    s.write_all(b"POST /ListRooms HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{}")
+        .await
+        .expect("write");
+    let mut buf = Vec::new();
+    let res = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut buf)).await;
+    assert!(res.is_ok(), "server closed the slow-body connection");
     assert!(t.elapsed() < Duration::from_secs(3));
     // the server is still fine
     assert_eq!(c.op("ListRooms", json!({})).await.status, 200);

@@ -234,3 +234,28 @@ def test_script_records_boto3_requests(server, client):
         assert r["headers"]["user-agent"].startswith("Boto3/")
     finally:
         server.admin("DELETE", "/_emulator/script")
+
+
+def test_required_session_token_and_durable_restart(tmp_path):
+    s = Server("--data-dir", str(tmp_path), "--access-key-id", "AKT", "--secret-access-key", "sk",
+               "--account-id", "222222222222", "--session-token", "tok")
+    try:
+        ok = s.client(key="AKT", secret="sk", aws_session_token="tok")
+        room = ok.create_room(name="kept", tags={"a": "1"})
+        with pytest.raises(ClientError) as e:
+            s.client(key="AKT", secret="sk").list_rooms()
+        assert code(e) == "UnrecognizedClientException"
+        with pytest.raises(ClientError) as e:
+            s.client(key="AKT", secret="sk", aws_session_token="other").list_rooms()
+        assert code(e) == "UnrecognizedClientException"
+    finally:
+        s.proc.kill()
+        s.proc.wait()
+    s = Server("--data-dir", str(tmp_path), "--access-key-id", "AKT", "--secret-access-key", "sk",
+               "--account-id", "222222222222", "--session-token", "tok")
+    try:
+        got = s.client(key="AKT", secret="sk", aws_session_token="tok").get_room(identifier=room["arn"])
+        assert got["name"] == "kept" and got["tags"] == {"a": "1"}
+        assert got["createTime"] == room["createTime"]
+    finally:
+        s.stop()
