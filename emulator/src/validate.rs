@@ -1,6 +1,6 @@
 //! Model-driven input validation. The botocore model (a copy of `shared/spec/model/service-2.json`)
 //! is embedded and compiled once: required members, string lengths (in code points), integer
-//! ranges, list/map sizes, patterns (unanchored searches, as Smithy treats them), enums, nested
+//! ranges, list/map sizes, patterns (matched against the whole value, as the service does), enums, nested
 //! structures and the "exactly one member" union. Failures become a 400 ValidationException with
 //! reason FIELD_VALIDATION_FAILED and a `fieldList` naming each bad member by its path
 //! (`destinationConfiguration.s3.bucketName`, `loggingConfigurationIdentifiers[1]`, `tags.env`).
@@ -157,7 +157,12 @@ impl Model {
                         None => None,
                     };
                     let pattern = match pattern {
-                        Some(p) => Some((Regex::new(&p).map_err(|e| format!("{name}: {e}"))?, p)),
+                        // The service matches the whole value (Java `Pattern.matches` semantics).
+                        Some(p) => Some((
+                            Regex::new(&format!("^(?:{p})$"))
+                                .map_err(|e| format!("{name}: {e}"))?,
+                            p,
+                        )),
                         None => None,
                     };
                     Shape::String {
@@ -561,14 +566,20 @@ mod tests {
         assert!(names.contains(&"maximumMessageLength"));
         assert!(names.contains(&"maximumMessageRatePerSecond"));
         assert!(model().validate("CreateRoomRequest", &json!({})).is_empty());
-        // Model patterns are unanchored searches (Smithy semantics): `[a-zA-Z0-9-_]*` matches
-        // the empty substring of any name, so the model does not reject "bad name!".
+        // Patterns match the whole value, as the service does: `[a-zA-Z0-9-_]*` rejects a space.
+        let errs = model().validate("CreateRoomRequest", &json!({"name": "bad name!"}));
+        assert_eq!(errs[0].name, "name");
         assert!(
             model()
-                .validate("CreateRoomRequest", &json!({"name": "bad name!"}))
+                .validate("CreateRoomRequest", &json!({"name": ""}))
                 .is_empty()
         );
-        // but a pattern with no empty match does bite:
+        // The empty review-handler URI (which disassociates the handler) stays valid.
+        assert!(
+            model()
+                .validate("UpdateRoomRequest", &json!({"identifier": "arn:aws:ivschat:us-east-1:000000000000:room/abcdEFGH1234", "messageReviewHandler": {"uri": ""}}))
+                .is_empty()
+        );
         let errs = model().validate("GetRoomRequest", &json!({"identifier": "abc"}));
         assert_eq!(errs[0].name, "identifier");
     }
