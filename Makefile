@@ -34,5 +34,12 @@ conformance-regen: venv
 codegen:
 	python3 codegen/gen_core.py
 
+## Benchmarks (release builds in target/bench-build, so test builds stay warm). Not part of `make test`.
+BENCH_TARGET := $(ROOT)/target/bench-build
+bench:
+	CARGO_TARGET_DIR=$(BENCH_TARGET) $(CARGO) build --release -p ivschat-emulator -p ivschat-emulator-bench
+	$(BENCH_TARGET)/release/ivschat-emulator-bench --bin $(BENCH_TARGET)/release/ivschat-local --connections 64 --seconds 10
+	@for b in bench/*/run.sh; do [ -x "$$b" ] && "$$b" || true; done
+
 clean:
 	rm -rf target .venv
