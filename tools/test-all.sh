@@ -58,6 +58,9 @@ check() {  # check NAME -- command...: a consistency check, counted under "check
 }
 
 check "generated core code is up to date" -- "$PY" codegen/gen_core.py --check
+for gen in codegen/gen_uniffi.py codegen/gen_python.py codegen/gen_node.py; do
+  [ -f "$gen" ] && check "generated code of $gen is up to date" -- python3 "$gen" --check
+done
 check "conformance cases match botocore" -- "$PY" tools/oracle/generate_conformance.py --check
 if [ -f ../shared/spec/model/service-2.json ]; then
   check "codegen model is the shared model" -- cmp -s codegen/model/service-2.json ../shared/spec/model/service-2.json
