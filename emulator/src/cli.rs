@@ -9,8 +9,11 @@ pub const USAGE: &str = "\
 Usage: ivschat-local [--host 127.0.0.1] [--port 4580] [--region us-east-1] [--data-dir DIR] [--log-dir DIR]
                      [--access-key-id ID --secret-access-key SECRET [--account-id 000000000000] [--session-token TOKEN]]...
                      [--max-rooms N] [--max-logging-configurations N] [--max-body-bytes N] [--header-timeout-ms N] [--body-timeout-ms N]
+                     [--review-handler LAMBDA_ARN=http://HOST:PORT/PATH]... [--review-timeout-ms 200] [--client-queue N]
 
 Without identity groups, the identity test/test -> account 000000000000 is accepted.
+--review-handler maps a room's messageReviewHandler.uri to a local HTTP URL; --log-dir receives
+chat logs (s3/, cloudwatch/, firehose/). --time-scale F (testing) divides token/session durations.
 Prints `ivschat-local listening on http://HOST:PORT` once accepting; SIGINT/SIGTERM stop it.";
 
 /// What the command line asks for.
@@ -89,6 +92,27 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--header-timeout-ms" => {
                 b = b.header_read_timeout(Duration::from_millis(num(value()?)?))
             }
+            "--review-handler" => {
+                let v = value()?;
+                let (arn, url) = v
+                    .split_once('=')
+                    .filter(|(a, u)| !a.is_empty() && u.starts_with("http://"))
+                    .ok_or_else(|| {
+                        format!("--review-handler wants ARN=http://HOST:PORT/PATH, got {v:?}")
+                    })?;
+                b = b.review_handler(arn, url)
+            }
+            "--review-timeout-ms" => b = b.review_timeout(Duration::from_millis(num(value()?)?)),
+            "--client-queue" => b = b.client_queue_capacity(num(value()?)? as usize),
+            "--time-scale" => {
+                let v = value()?;
+                let f: f64 = v
+                    .parse()
+                    .ok()
+                    .filter(|f: &f64| f.is_finite() && *f > 0.0)
+                    .ok_or_else(|| format!("--time-scale: not a positive number: {v:?}"))?;
+                b = b.time_scale(f)
+            }
             "--access-key-id" => {
                 let ak = value()?;
                 if let Some(g) = group.take() {
@@ -152,5 +176,13 @@ mod tests {
             .is_err()
         );
         assert!(matches!(parse(args("--help")), Ok(Command::Help)));
+        assert!(matches!(
+            parse(args(
+                "--review-handler arn:aws:lambda:us-east-1:123456789012:function:f=http://127.0.0.1:9/r --time-scale 60 --log-dir /tmp/x"
+            )),
+            Ok(Command::Run(_))
+        ));
+        assert!(parse(args("--review-handler nope")).is_err());
+        assert!(parse(args("--time-scale 0")).is_err());
     }
 }

@@ -1,5 +1,5 @@
-//! `ivschat-emulator`: a local Amazon IVS Chat service (control plane now; the messaging
-//! WebSocket shares the port later). Use it in-process:
+//! `ivschat-emulator`: a local Amazon IVS Chat service: the control plane and the messaging
+//! WebSocket on one port. Use it in-process:
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -20,6 +20,7 @@ pub mod messaging;
 pub mod request;
 pub mod script;
 pub mod server;
+pub mod sinks;
 pub mod store;
 pub mod validate;
 
@@ -59,6 +60,7 @@ pub struct EmulatorBuilder {
     identities: Vec<Identity>,
     quotas: Quotas,
     limits: Limits,
+    messaging: messaging::MessagingConfig,
 }
 
 impl Default for EmulatorBuilder {
@@ -72,6 +74,7 @@ impl Default for EmulatorBuilder {
             identities: Vec::new(),
             quotas: Quotas::default(),
             limits: Limits::default(),
+            messaging: messaging::MessagingConfig::default(),
         }
     }
 }
@@ -151,6 +154,31 @@ impl EmulatorBuilder {
         self.limits.body_read_timeout = t;
         self
     }
+    /// Map a review-handler Lambda ARN (a room's `messageReviewHandler.uri`) to a local HTTP
+    /// URL that the emulator POSTs review requests to (see `messaging::review`).
+    pub fn review_handler(mut self, lambda_arn: impl Into<String>, url: impl Into<String>) -> Self {
+        self.messaging
+            .review_handlers
+            .insert(lambda_arn.into(), url.into());
+        self
+    }
+    /// Review handler timeout (default 200 ms); then the room's `fallbackResult` applies.
+    pub fn review_timeout(mut self, t: Duration) -> Self {
+        self.messaging.review_timeout = t;
+        self
+    }
+    /// Divide token validity and session durations by `factor` (testing aid; default 1).
+    /// With 60, a token created with `sessionDurationInMinutes: 1` gives a 1-second session.
+    pub fn time_scale(mut self, factor: f64) -> Self {
+        self.messaging.time_scale = factor;
+        self
+    }
+    /// Frames queued per WebSocket connection before it is closed as a slow consumer
+    /// (default 1,024).
+    pub fn client_queue_capacity(mut self, n: usize) -> Self {
+        self.messaging.queue_capacity = n.max(1);
+        self
+    }
     /// Configured host.
     pub fn host_str(&self) -> &str {
         &self.host
@@ -169,7 +197,12 @@ impl EmulatorBuilder {
         } else {
             self.identities.clone()
         };
+        let sinks = match &self.log_dir {
+            Some(dir) => Some(sinks::Sinks::start(dir.clone())?),
+            None => None,
+        };
         let shared = Arc::new(server::Shared {
+            messaging: messaging::Messaging::new(self.messaging.clone(), sinks),
             state: control::State::new(&self.region, store, self.quotas),
             verifier: auth::Verifier::new(&self.region, &identities),
             admin: admin::AdminState::default(),
@@ -178,6 +211,12 @@ impl EmulatorBuilder {
         });
         let (listener, addr) = server::bind(&self.host, self.port).await?;
         let (tx, rx) = watch::channel(false);
+        let notices = shared.state.events.subscribe();
+        tokio::spawn(messaging::follow_notices(
+            shared.clone(),
+            rx.clone(),
+            notices,
+        ));
         let task = tokio::spawn(server::serve(listener, shared.clone(), rx));
         Ok(EmulatorHandle {
             addr,
@@ -232,17 +271,33 @@ impl EmulatorHandle {
     pub fn events(&self) -> hooks::EventBus {
         self.shared.state.events.clone()
     }
-    /// Stop accepting, let in-flight requests finish (5 s grace), then return.
+    /// Stop accepting, let in-flight requests finish (5 s grace), close every WebSocket with a
+    /// close frame (5 s grace), then drain, flush and fsync the chat logs, and return.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
+        self.shared.messaging.begin_shutdown();
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        self.shared.messaging.shutdown().await;
+    }
+
+    /// Wait until every chat-log record queued so far is on disk (no-op without a log dir).
+    pub async fn sync_logs(&self) {
+        if let Some(s) = &self.shared.messaging.sinks {
+            s.sync().await;
+        }
+    }
+
+    /// Number of open WebSocket connections.
+    pub fn ws_connections(&self) -> usize {
+        self.shared.messaging.hub.connections()
     }
 }
 
 impl Drop for EmulatorHandle {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+        self.shared.messaging.begin_shutdown();
     }
 }

@@ -60,6 +60,8 @@ pub struct Shared {
     pub script: ScriptState,
     /// Limits.
     pub limits: Limits,
+    /// The messaging WebSocket side.
+    pub messaging: messaging::Messaging,
 }
 
 /// Returned by the service to close the connection without a response.
@@ -167,7 +169,7 @@ pub async fn handle(
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     let rid = request_id();
     if messaging::is_websocket_upgrade(req.headers()) {
-        return Ok(messaging::handle_upgrade(&shared, req, &rid).await);
+        return Ok(messaging::handle_upgrade(shared, req, &rid).await);
     }
     if req.uri().path() == "/_emulator" || req.uri().path().starts_with("/_emulator/") {
         return admin::handle(&shared, req, &rid).await;
@@ -265,7 +267,7 @@ pub async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, _peer)) = accepted else {
+                let Ok((stream, peer)) = accepted else {
                     // Transient accept errors (EMFILE…): back off briefly.
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
@@ -275,7 +277,10 @@ pub async fn serve(
                 let mut stop = shutdown.clone();
                 conns.spawn(async move {
                     let timeout = shared.limits.header_read_timeout;
-                    let svc = service_fn(move |req| handle(shared.clone(), req));
+                    let svc = service_fn(move |mut req: Request<Incoming>| {
+                        req.extensions_mut().insert(messaging::PeerAddr(peer));
+                        handle(shared.clone(), req)
+                    });
                     let conn = http1::Builder::new()
                         .timer(TokioTimer::new())
                         .header_read_timeout(timeout)
