@@ -11,8 +11,6 @@
 //! `{"e": error, "m": meta}`; the facade rebuilds outputs (`Date`s, `$metadata`) and error
 //! classes by name (idiom 2).
 
-mod meta;
-
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,7 +22,7 @@ use napi_derive::napi;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use crate::meta::CallMeta;
+use ivschat::ResponseMetadata;
 
 /// Options of `new NativeClient(...)`, already normalised by the facade.
 #[napi(object)]
@@ -209,7 +207,6 @@ impl NativeClient {
             ProviderFn,
         >,
     ) -> Self {
-        meta::install();
         NativeClient {
             client: build_config(options, provider)
                 .map(|c| ivschat::Client::new(&c))
@@ -249,7 +246,7 @@ impl NativeClient {
         env.spawn_future(async move {
             let client = match client {
                 Ok(c) => c,
-                Err(e) => return Ok(envelope(Err(&e), &CallMeta::default())),
+                Err(e) => return Ok(envelope(Err(&e), &ResponseMetadata::default())),
             };
             let params: Value = match serde_json::from_str(&params) {
                 Ok(v) => v,
@@ -260,11 +257,10 @@ impl NativeClient {
                     ));
                 }
             };
-            let (result, meta) =
-                meta::capture(cancellable(cancel, client.call_json(&operation, params))).await;
-            Ok(match result {
-                Some(r) => envelope(r.as_ref(), &meta),
-                None => aborted(&meta),
+            let call = client.call_json_with_metadata(&operation, params);
+            Ok(match cancellable(cancel, call).await {
+                Some((result, meta)) => envelope(result.as_ref(), &meta),
+                None => aborted(),
             })
         })
     }
@@ -281,7 +277,7 @@ impl NativeClient {
             Ok(c) => {
                 let params: Value = serde_json::from_str(&params)
                     .map_err(|e| Error::from_reason(format!("bad params JSON: {e}")))?;
-                c.paginate_json(&operation, params, page_size)
+                c.paginate_json_with_metadata(&operation, params, page_size)
                     .map_err(|e| e.to_string())
             }
             Err(e) => Err(e.to_string()),
@@ -295,12 +291,7 @@ impl NativeClient {
 }
 
 struct PagerState {
-    stream: Option<
-        std::result::Result<
-            ivschat::paginator::PaginationStream<std::result::Result<Value, ivschat::Error>>,
-            String,
-        >,
-    >,
+    stream: Option<std::result::Result<ivschat::dynamic::JsonPages, String>>,
 }
 
 /// Pages of a paginated operation, one `next()` at a time.
@@ -328,15 +319,14 @@ impl Pager {
                 Some(Ok(s)) => s,
             };
             let mut stream = stream;
-            let (page, meta) = meta::capture(cancellable(cancel, stream.next())).await;
-            match page {
-                None => Ok(Some(aborted(&meta))),
+            match cancellable(cancel, stream.next()).await {
+                None => Ok(Some(aborted())),
                 Some(None) => Ok(None),
-                Some(Some(Ok(v))) => {
+                Some(Some((Ok(v), meta))) => {
                     state.stream = Some(Ok(stream));
                     Ok(Some(envelope(Ok(&v), &meta)))
                 }
-                Some(Some(Err(e))) => Ok(Some(envelope(Err(&e), &meta))),
+                Some(Some((Err(e), meta))) => Ok(Some(envelope(Err(&e), &meta))),
             }
         })
     }
@@ -358,11 +348,12 @@ async fn cancellable<F: std::future::Future>(
     }
 }
 
-fn meta_json(m: &CallMeta) -> Value {
-    json!([m.status, m.request_id, m.attempts, m.retry_delay_ms])
+fn meta_json(m: &ResponseMetadata) -> Value {
+    let delay_ms = m.total_retry_delay.as_secs_f64() * 1000.0;
+    json!([m.http_status, m.request_id, m.attempts, delay_ms])
 }
 
-fn envelope(result: std::result::Result<&Value, &ivschat::Error>, m: &CallMeta) -> String {
+fn envelope(result: std::result::Result<&Value, &ivschat::Error>, m: &ResponseMetadata) -> String {
     let doc = match result {
         Ok(v) => json!({"o": v, "m": meta_json(m)}),
         Err(e) => {
@@ -400,8 +391,9 @@ fn local_error(code: &str, message: &str) -> String {
         .to_string()
 }
 
-fn aborted(m: &CallMeta) -> String {
-    json!({"e": {"kind": "abort", "code": "AbortError", "message": "Request aborted", "fields": {}}, "m": meta_json(m)})
+fn aborted() -> String {
+    let m = meta_json(&ResponseMetadata::default());
+    json!({"e": {"kind": "abort", "code": "AbortError", "message": "Request aborted", "fields": {}}, "m": m})
         .to_string()
 }
 
@@ -443,6 +435,8 @@ mod local {
     }
 
     /// Starts an in-process emulator on 127.0.0.1 and a free port.
+    // Called from JavaScript only: in a `cfg(test)` build nothing in Rust refers to it.
+    #[cfg_attr(test, allow(dead_code))]
     #[napi(ts_return_type = "Promise<LocalServer>")]
     pub fn start_native_local_server(env: &Env) -> Result<PromiseRaw<'_, LocalServer>> {
         env.spawn_future(async move {

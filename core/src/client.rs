@@ -66,6 +66,29 @@ struct Inner {
     quota: RetryQuota,
 }
 
+/// What a call cost and what the service said, besides its output (the JS SDK's `$metadata`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResponseMetadata {
+    /// The HTTP status of the last response, if one arrived.
+    pub http_status: Option<u16>,
+    /// `x-amzn-RequestId` of the last response.
+    pub request_id: Option<String>,
+    /// Attempts made (1 when the first one settled the call).
+    pub attempts: u32,
+    /// Time spent in retry backoff.
+    pub total_retry_delay: Duration,
+}
+
+/// What every attempt of one call shares.
+struct Call {
+    method: http::Method,
+    url: String,
+    body: Option<Bytes>,
+    invocation_id: String,
+    max_attempts: u32,
+}
+
 /// One response, read whole.
 struct Response {
     status: http::StatusCode,
@@ -76,6 +99,15 @@ struct Response {
 impl Handle {
     /// Validates, serialises, then sends with retries. Dropping the future cancels the request.
     pub(crate) async fn send<O: Operation>(&self, input: O) -> Result<O::Output, Error> {
+        self.send_with_metadata(input).await.0
+    }
+
+    /// As [`Handle::send`], also returning what the call cost and what the service said.
+    pub(crate) async fn send_with_metadata<O: Operation>(
+        &self,
+        input: O,
+    ) -> (Result<O::Output, Error>, ResponseMetadata) {
+        let mut meta = ResponseMetadata::default();
         let span = tracing::info_span!(
             "ivschat.operation",
             operation = O::NAME,
@@ -89,7 +121,7 @@ impl Handle {
             input.validate()?;
             let parts = input.http_parts()?;
             drop(input);
-            let call = self.send_with_retries::<O>(parts);
+            let call = self.send_with_retries::<O>(parts, &mut meta);
             match self.0.config.operation_timeout {
                 Some(limit) => tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
                     Err(Error::timeout(format!(
@@ -111,21 +143,29 @@ impl Handle {
             }
             tracing::debug!(parent: &span, code = e.code(), "ivschat call failed");
         }
-        result
+        (result, meta)
     }
 
-    async fn send_with_retries<O: Operation>(&self, parts: HttpParts) -> Result<O::Output, Error> {
+    async fn send_with_retries<O: Operation>(
+        &self,
+        parts: HttpParts,
+        meta: &mut ResponseMetadata,
+    ) -> Result<O::Output, Error> {
         let inner = &*self.0;
         let max = inner.config.retry.max_attempts();
         let quota_on = inner.config.retry.quota;
-        let invocation_id = uuid::Uuid::new_v4().to_string();
-        let body = parts.body.map(Bytes::from);
-        let url = match parts.query.is_empty() {
-            true => format!("{}{}", inner.config.endpoint_url, parts.path),
-            false => format!(
-                "{}{}?{}",
-                inner.config.endpoint_url, parts.path, parts.query
-            ),
+        let call = Call {
+            method: parts.method,
+            url: match parts.query.is_empty() {
+                true => format!("{}{}", inner.config.endpoint_url, parts.path),
+                false => format!(
+                    "{}{}?{}",
+                    inner.config.endpoint_url, parts.path, parts.query
+                ),
+            },
+            body: parts.body.map(Bytes::from),
+            invocation_id: uuid::Uuid::new_v4().to_string(),
+            max_attempts: max,
         };
         let mut spent = 0;
         let mut attempt = 1;
@@ -138,15 +178,9 @@ impl Handle {
                 latency_ms = tracing::field::Empty,
             );
             let started = Instant::now();
+            meta.attempts = attempt;
             let outcome = self
-                .attempt::<O>(
-                    &parts.method,
-                    &url,
-                    body.as_ref(),
-                    &invocation_id,
-                    attempt,
-                    max,
-                )
+                .attempt::<O>(&call, attempt, meta)
                 .instrument(attempt_span.clone())
                 .await;
             attempt_span.record("latency_ms", started.elapsed().as_millis() as u64);
@@ -184,29 +218,34 @@ impl Handle {
             let delay = inner.config.retry.backoff(attempt);
             tracing::debug!(code = error.code(), ?kind, ?delay, attempt, "retrying");
             tokio::time::sleep(delay).await;
+            meta.total_retry_delay += delay;
             attempt += 1;
         }
     }
 
     async fn attempt<O: Operation>(
         &self,
-        method: &http::Method,
-        url: &str,
-        body: Option<&Bytes>,
-        invocation_id: &str,
+        call: &Call,
         attempt: u32,
-        max: u32,
+        meta: &mut ResponseMetadata,
     ) -> Result<O::Output, Error> {
         let inner = &*self.0;
         let now = inner.config.time_source.now();
         let credentials = inner.credentials.get(now).await?;
-        let mut request = sign_request(method, url, body, &credentials, &inner.config.region, now)?;
+        let mut request = sign_request(
+            &call.method,
+            &call.url,
+            call.body.as_ref(),
+            &credentials,
+            &inner.config.region,
+            now,
+        )?;
         let headers = request.headers_mut();
         headers.insert(USER_AGENT, header_value(&inner.config.user_agent)?);
-        headers.insert("amz-sdk-invocation-id", header_value(invocation_id)?);
+        headers.insert("amz-sdk-invocation-id", header_value(&call.invocation_id)?);
         headers.insert(
             "amz-sdk-request",
-            header_value(&format!("attempt={attempt}; max={max}"))?,
+            header_value(&format!("attempt={attempt}; max={}", call.max_attempts))?,
         );
         let request = reqwest::Request::try_from(request).map_err(Error::transport)?;
 
@@ -235,6 +274,8 @@ impl Handle {
             .headers
             .get("x-amzn-requestid")
             .and_then(|v| v.to_str().ok());
+        meta.http_status = Some(response.status.as_u16());
+        meta.request_id = request_id.map(str::to_owned);
         tracing::Span::current().record("status", response.status.as_u16());
         if let Some(id) = request_id {
             tracing::Span::current().record("request_id", id);

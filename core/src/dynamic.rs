@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::Client;
+use crate::client::ResponseMetadata;
 use crate::error::{BuildError, Error};
 use crate::operation::*;
 use crate::paginator::{Paginated, PaginationStream, Paginator};
@@ -15,14 +16,30 @@ impl Client {
     /// `{"SDK_UNKNOWN_MEMBER": {"name": ...}}`. A bad parameter fails before anything is sent,
     /// naming the member.
     pub async fn call_json(&self, operation: &str, params: Value) -> Result<Value, Error> {
+        self.call_json_with_metadata(operation, params).await.0
+    }
+
+    /// As [`Client::call_json`], also returning the call's [`ResponseMetadata`] (status, request
+    /// id, attempts, retry delay), on success and on failure.
+    pub async fn call_json_with_metadata(
+        &self,
+        operation: &str,
+        params: Value,
+    ) -> (Result<Value, Error>, ResponseMetadata) {
         macro_rules! dispatch {
             ($(($name:ident, $module:ident, $input:ident)),* $(,)?) => {
                 match operation {
-                    $(stringify!($name) => {
-                        let input: $input = input_from_json(params)?;
-                        to_json(&self.handle.send(input).await?)
-                    })*
-                    other => Err(BuildError::other(format!("unknown operation `{other}`")).into()),
+                    $(stringify!($name) => match input_from_json::<$input>(params) {
+                        Ok(input) => {
+                            let (output, meta) = self.handle.send_with_metadata(input).await;
+                            (output.and_then(|o| to_json(&o)), meta)
+                        }
+                        Err(e) => (Err(e), ResponseMetadata::default()),
+                    },)*
+                    other => (
+                        Err(BuildError::other(format!("unknown operation `{other}`")).into()),
+                        ResponseMetadata::default(),
+                    ),
                 }
             };
         }
@@ -50,6 +67,9 @@ fn to_json<T: serde::Serialize>(output: &T) -> Result<Value, Error> {
     serde_json::to_value(output).map_err(|e| BuildError::serialization(e.to_string()).into())
 }
 
+/// Pages as wire-named JSON, each with its call's metadata.
+pub type JsonPages = PaginationStream<(Result<Value, Error>, ResponseMetadata)>;
+
 impl Client {
     /// Pages through `ListRooms` or `ListLoggingConfigurations` with wire-named JSON, yielding
     /// each page's output as [`Client::call_json`] would; the stop rules are the typed
@@ -60,11 +80,23 @@ impl Client {
         params: Value,
         page_size: Option<i32>,
     ) -> Result<PaginationStream<Result<Value, Error>>, Error> {
+        Ok(self
+            .paginate_json_with_metadata(operation, params, page_size)?
+            .map(|(page, _)| page))
+    }
+
+    /// As [`Client::paginate_json`], with each page's [`ResponseMetadata`].
+    pub fn paginate_json_with_metadata(
+        &self,
+        operation: &str,
+        params: Value,
+        page_size: Option<i32>,
+    ) -> Result<JsonPages, Error> {
         fn pages<I: Paginated + serde::de::DeserializeOwned>(
             client: &Client,
             params: Value,
             page_size: Option<i32>,
-        ) -> Result<PaginationStream<Result<Value, Error>>, Error>
+        ) -> Result<JsonPages, Error>
         where
             I::Output: serde::Serialize,
         {
@@ -73,7 +105,9 @@ impl Client {
             if let Some(size) = page_size {
                 paginator = paginator.page_size(size);
             }
-            Ok(paginator.send().map(|page| page.and_then(|p| to_json(&p))))
+            Ok(paginator
+                .send_with_metadata()
+                .map(|(page, meta)| (page.and_then(|p| to_json(&p)), meta)))
         }
         match operation {
             "ListRooms" => pages::<ListRoomsInput>(self, params, page_size),

@@ -31,7 +31,7 @@ pub mod protocol;
 pub mod retry;
 pub mod types;
 
-pub use client::Client;
+pub use client::{Client, ResponseMetadata};
 pub use config::{Config, ConfigBuilder};
 pub use credentials::{Credentials, ProvideCredentials};
 pub use error::{BuildError, Error};

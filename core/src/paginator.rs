@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use futures_util::StreamExt;
 
-use crate::client::Handle;
+use crate::client::{Handle, ResponseMetadata};
 use crate::error::Error;
 use crate::operation::{ListLoggingConfigurationsInput, ListRoomsInput};
 use crate::protocol::Operation;
@@ -101,6 +101,13 @@ impl<I: Paginated> Paginator<I> {
 
     /// A stream of pages; an error ends it.
     pub fn send(self) -> PaginationStream<Result<I::Output, Error>> {
+        self.send_with_metadata().map(|(page, _)| page)
+    }
+
+    /// A stream of pages, each with its call's [`ResponseMetadata`]; an error ends it.
+    pub fn send_with_metadata(
+        self,
+    ) -> PaginationStream<(Result<I::Output, Error>, ResponseMetadata)> {
         struct State<I> {
             paginator: Paginator<I>,
             token: Option<String>,
@@ -119,22 +126,20 @@ impl<I: Paginated> Paginator<I> {
             let mut input = state.paginator.input.clone();
             let sent = state.token.take();
             input.set_paging(sent.clone(), state.paginator.page_size);
-            match state.paginator.handle.send(input).await {
+            let (page, meta) = state.paginator.handle.send_with_metadata(input).await;
+            match &page {
                 Ok(page) => {
-                    let next = I::next_token(&page)
+                    let next = I::next_token(page)
                         .filter(|t| !t.is_empty())
                         .map(str::to_owned);
                     let repeated =
                         state.paginator.stop_on_duplicate_token && next.is_some() && next == sent;
                     state.done = next.is_none() || repeated;
                     state.token = next;
-                    Some((Ok(page), state))
                 }
-                Err(e) => {
-                    state.done = true;
-                    Some((Err(e), state))
-                }
+                Err(_) => state.done = true,
             }
+            Some(((page, meta), state))
         });
         PaginationStream::new(stream)
     }
