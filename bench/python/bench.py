@@ -10,9 +10,9 @@ overhead. Prints a Markdown table.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -32,7 +32,7 @@ ARN = "arn:aws:ivschat:us-east-1:000000000000:room/abcdEFGH1234"
 
 def start_server(workers: int = 1) -> "tuple[subprocess.Popen[str], str]":
     p = subprocess.Popen([PY, str(HERE / "canned_server.py"), "--workers", str(workers)],
-                         stdout=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, text=True, start_new_session=True)
     assert p.stdout is not None
     line = p.stdout.readline()
     return p, line.split("listening on ")[1].strip()
@@ -142,14 +142,16 @@ def main() -> None:
             n = SEQ_N // 4 if name == "boto3" else SEQ_N
             results[name] = run_workload(name, url, n)
     finally:
-        server.kill()
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
     # Concurrency: the server gets 2 processes so it is less of a bottleneck (2 cores total).
     server, url = start_server(workers=2)
     try:
         results["ivschat-async-64"] = run_workload("ivschat-async-64", url, CONC_N)
         results["boto3-64-threads"] = run_workload("boto3-64-threads", url, CONC_N // 8)
     finally:
-        server.kill()
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
     st = {k: startup(v) for k, v in STARTUP.items()}
 
     raw_us = 1e6 / results["raw"]["rate"]

@@ -1,1 +1,35 @@
-//! Python binding (being written).
+//! `ivschat._native`: the Rust half of the Python package `ivschat` (see python/ivschat/).
+//!
+//! One process-wide tokio runtime ([`runtime`]); sync calls release the GIL while they wait
+//! and check for Ctrl-C; async calls are asyncio futures (cancelling one drops the request);
+//! errors become the classes of `ivschat._errors`; the core's spans go to `logging`.
+
+mod client;
+mod convert;
+mod credentials;
+mod error;
+#[cfg(feature = "local")]
+mod local;
+mod logging;
+mod runtime;
+
+use pyo3::prelude::*;
+
+/// Re-reads the level of the `ivschat` logger (call after changing it).
+#[pyfunction]
+fn refresh_logging(py: Python<'_>) -> PyResult<()> {
+    logging::refresh(py)
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    logging::install();
+    m.add_class::<client::NativeClient>()?;
+    m.add_class::<client::NativePages>()?;
+    #[cfg(feature = "local")]
+    m.add_class::<local::NativeLocalServer>()?;
+    m.add("HAS_LOCAL", cfg!(feature = "local"))?;
+    m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(refresh_logging, m)?)?;
+    Ok(())
+}

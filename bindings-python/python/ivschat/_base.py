@@ -1,0 +1,128 @@
+"""Helpers shared by the generated classes (hand-written)."""
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, NoReturn, Tuple, Type, TypeVar
+
+T = TypeVar("T", bound="_Shape")
+
+_set = object.__setattr__
+
+
+def _bad(label: str, expected: str, value: object) -> NoReturn:
+    raise TypeError(f"{label} must be {expected}, not {type(value).__name__}")
+
+
+def _seq(value: Any, label: str) -> Any:
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        _bad(label, "a list", value)
+    return value
+
+
+def _str_list(value: Any, label: str) -> List[str]:
+    for x in _seq(value, label):
+        if not isinstance(x, str):
+            _bad(f"{label}[]", "str", x)
+    return list(value)
+
+
+def _str_map(value: Any, label: str) -> Dict[str, str]:
+    if not isinstance(value, Mapping):
+        _bad(label, "a dict", value)
+    for k, v in value.items():
+        if not isinstance(k, str):
+            _bad(f"{label} key", "str", k)
+        if not isinstance(v, str):
+            _bad(f"{label}[{k!r}]", "str", v)
+    return dict(value)
+
+
+def _struct(value: Any, label: str, cls: Type[T]) -> T:
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return cls(**value)
+        except TypeError as e:
+            raise TypeError(f"{label}: {e}") from None
+    _bad(label, f"{cls.__name__} or a dict", value)
+    raise AssertionError  # unreachable
+
+
+def _struct_list(value: Any, label: str, cls: Type[T]) -> List[Dict[str, Any]]:
+    return [_struct(x, f"{label}[]", cls).to_dict() for x in _seq(value, label)]
+
+
+class _Shape:
+    """Base of the generated shapes: immutable, compared by value, secrets redacted in repr."""
+
+    __slots__ = ()
+    _FIELDS: Tuple[str, ...] = ()
+    _SENSITIVE: "frozenset[str]" = frozenset()
+
+    def to_dict(self) -> Dict[str, Any]:  # pragma: no cover - generated per class
+        raise NotImplementedError
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self._FIELDS)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(_hashable(getattr(self, f)) for f in self._FIELDS)))
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in self._FIELDS:
+            v = getattr(self, f)
+            if v is None:
+                continue
+            parts.append(f"{f}='***'" if f in self._SENSITIVE else f"{f}={v!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def __copy__(self: T) -> T:
+        return self
+
+    def __deepcopy__(self: T, memo: Any) -> T:
+        return self
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (type(self), {f: getattr(self, f) for f in self._FIELDS}))
+
+
+def _rebuild(cls: Any, state: Dict[str, Any]) -> Any:
+    self = object.__new__(cls)
+    for k, v in state.items():
+        _set(self, k, v)
+    return self
+
+
+def _hashable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return tuple(sorted(v.items()))
+    if isinstance(v, list):
+        return tuple(v)
+    return v
+
+
+def _pages(native_pages: Any, key: str, cls: Any) -> Iterator[Any]:
+    while True:
+        page = native_pages.next_page()
+        if page is None:
+            return
+        for item in page.get(key) or ():
+            yield cls._from_wire(item)
+
+
+async def _apages(native_pages: Any, key: str, cls: Any) -> AsyncIterator[Any]:
+    while True:
+        page = await native_pages.next_page_async()
+        if page is None:
+            return
+        for item in page.get(key) or ():
+            yield cls._from_wire(item)

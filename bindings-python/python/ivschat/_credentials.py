@@ -1,0 +1,115 @@
+"""Adapts a user's credentials callable (sync or async) for the native provider."""
+from __future__ import annotations
+
+import datetime
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Optional, Tuple, Union
+
+if TYPE_CHECKING:
+    import asyncio
+
+
+class Credentials:
+    """What a ``credentials_provider`` returns. ``expiry`` (aware datetime) makes the client ask
+    again five minutes before it; without it the credentials are kept for the client's life.
+    Immutable; ``repr`` hides the secret key and the session token."""
+
+    __slots__ = ("access_key_id", "secret_access_key", "session_token", "expiry")
+    access_key_id: str
+    secret_access_key: str
+    session_token: Optional[str]
+    expiry: Optional[datetime.datetime]
+
+    def __init__(self, access_key_id: str, secret_access_key: str, session_token: Optional[str] = None,
+                 expiry: Optional[datetime.datetime] = None) -> None:
+        object.__setattr__(self, "access_key_id", access_key_id)
+        object.__setattr__(self, "secret_access_key", secret_access_key)
+        object.__setattr__(self, "session_token", session_token)
+        object.__setattr__(self, "expiry", expiry)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Credentials is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Credentials):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self.__slots__)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, f) for f in self.__slots__))
+
+    def __repr__(self) -> str:
+        token = "None" if self.session_token is None else "'***'"
+        return (f"Credentials(access_key_id={self.access_key_id!r}, secret_access_key='***', "
+                f"session_token={token}, expiry={self.expiry!r})")
+
+
+CredentialsLike = Union[Credentials, Mapping[str, Any], Tuple[Any, ...]]
+CredentialsProvider = Callable[[], Union[CredentialsLike, Awaitable[CredentialsLike]]]
+
+_NativeTuple = Tuple[str, str, Optional[str], Optional[float]]
+
+
+def _normalize(value: Any) -> _NativeTuple:
+    if isinstance(value, Credentials):
+        ak, sk, tok, exp = value.access_key_id, value.secret_access_key, value.session_token, value.expiry
+    elif isinstance(value, Mapping):
+        get = value.get
+        ak = get("access_key_id", get("AccessKeyId", get("aws_access_key_id")))
+        sk = get("secret_access_key", get("SecretAccessKey", get("aws_secret_access_key")))
+        tok = get("session_token", get("SessionToken", get("aws_session_token")))
+        exp = get("expiry", get("Expiration", get("expiration")))
+    elif isinstance(value, tuple) and 2 <= len(value) <= 4:
+        ak, sk, tok, exp = (tuple(value) + (None, None))[:4]
+    else:
+        raise TypeError(f"unsupported credentials value of type {type(value).__name__}")
+    if not isinstance(ak, str) or not isinstance(sk, str):
+        raise TypeError("access_key_id and secret_access_key must be str")
+    if tok is not None and not isinstance(tok, str):
+        raise TypeError("session_token must be str or None")
+    expiry: Optional[float] = None
+    if isinstance(exp, datetime.datetime):
+        if exp.tzinfo is None:
+            exp = exp.replace(tzinfo=datetime.timezone.utc)
+        expiry = exp.timestamp()
+    elif isinstance(exp, (int, float)):
+        expiry = float(exp)
+    return (ak, sk, tok, expiry)
+
+
+class Adapter:
+    """Called by the native provider on a worker thread with the GIL held and no loop running.
+
+    A coroutine result is awaited on the event loop of the ``AsyncClient`` call that needed the
+    credentials, when that loop is running in another thread (it is: it is awaiting us), else
+    with ``asyncio.run`` on this worker thread. Neither can deadlock: the caller's loop is free
+    while its call waits, and a sync ``Client`` call has released the GIL.
+    """
+
+    def __init__(self, provider: CredentialsProvider) -> None:
+        if not callable(provider):
+            raise TypeError("credentials_provider must be callable")
+        self._provider = provider
+        self.loop: "Optional[asyncio.AbstractEventLoop]" = None
+
+    def __call__(self) -> _NativeTuple:
+        value = self._provider()
+        if hasattr(value, "__await__"):
+            import asyncio
+
+            loop = self.loop
+            if loop is not None and loop.is_running() and not _in_loop_thread(loop):
+                value = asyncio.run_coroutine_threadsafe(_await(value), loop).result()
+            else:
+                value = asyncio.run(_await(value))
+        return _normalize(value)
+
+
+async def _await(awaitable: Awaitable[Any]) -> Any:
+    return await awaitable
+
+
+def _in_loop_thread(loop: "asyncio.AbstractEventLoop") -> bool:
+    thread_id = getattr(loop, "_thread_id", None)
+    return thread_id == threading.get_ident()

@@ -1,0 +1,100 @@
+"""Exception classes (hand-written base; the modeled ones are generated in ``_model``)."""
+from __future__ import annotations
+
+import builtins
+from typing import Any, Dict, Optional, Tuple
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i:
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+class IvschatError(Exception):
+    """Base of every ivschat error.
+
+    ``code`` (the AWS error code, or ``ConnectionError``, ``Timeout``, ``CredentialsError``,
+    ``ResponseParseError``, ``ConstructionError``, ``InvalidInput``), ``message``,
+    ``request_id`` and ``status_code`` (``None`` when no response arrived); ``fields`` holds the
+    modeled members with their wire names, also exposed as snake_case attributes.
+    """
+
+    _FIELDS: Tuple[Tuple[str, str], ...] = ()
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: Optional[str] = None,
+        request_id: Optional[str] = None,
+        status_code: Optional[int] = None,
+        fields: Optional[Dict[str, Any]] = None,
+        member: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code if code is not None else type(self).__name__
+        self.request_id = request_id
+        self.status_code = status_code
+        self.fields: Dict[str, Any] = dict(fields or {})
+        self.member = member
+        for attr, wire in self._FIELDS:
+            setattr(self, attr, self.fields.get(wire))
+        for wire, value in self.fields.items():
+            attr = _snake(wire)
+            if not hasattr(self, attr):
+                setattr(self, attr, value)
+
+    def __str__(self) -> str:
+        text = f"{self.code}: {self.message}"
+        if self.request_id:
+            text += f" (request id {self.request_id})"
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, "
+            f"request_id={self.request_id!r}, status_code={self.status_code!r}, fields={self.fields!r})"
+        )
+
+    def __reduce__(self) -> Any:
+        return (
+            _rebuild,
+            (type(self), self.message, self.code, self.request_id, self.status_code, self.fields, self.member),
+        )
+
+
+def _rebuild(cls: Any, message: str, code: Any, request_id: Any, status_code: Any, fields: Any, member: Any) -> Any:
+    return cls(message, code=code, request_id=request_id, status_code=status_code, fields=fields, member=member)
+
+
+class ServiceError(IvschatError):
+    """An error response from the service. Unknown codes raise this class itself."""
+
+
+class TransportError(IvschatError, builtins.ConnectionError):
+    """The request could not be sent or no response arrived (code ``ConnectionError``)."""
+
+
+class RequestTimeoutError(IvschatError, builtins.TimeoutError):
+    """A connect, read or operation timeout elapsed (code ``Timeout``)."""
+
+
+class CredentialsError(IvschatError):
+    """No credentials could be obtained (code ``CredentialsError``)."""
+
+
+class ResponseParseError(IvschatError):
+    """A response could not be parsed (code ``ResponseParseError``)."""
+
+
+class ConfigurationError(IvschatError, ValueError):
+    """The client configuration is invalid: missing region, bad endpoint... (``ConstructionError``)."""
+
+
+class ParamValidationError(IvschatError, ValueError):
+    """An input value the core rejects before sending (code ``InvalidInput``); ``member`` names it."""

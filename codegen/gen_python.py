@@ -1,0 +1,435 @@
+#!/usr/bin/env python3
+"""Generates bindings-python/python/ivschat/_model.py from codegen/model/service-2.json.
+
+What it writes: one frozen class per structure the API exposes (inputs' nested shapes and
+outputs, snake_case attributes, ``to_dict()`` with wire names exactly as boto3 parses them),
+the modeled exception classes, the per-operation input builders (keyword-only arguments,
+runtime type checks raising ``TypeError`` that names the parameter) and the method mixins of
+``Client`` and ``AsyncClient``.
+
+    python3 codegen/gen_python.py           # rewrite
+    python3 codegen/gen_python.py --check   # exit 1 when the committed file is stale
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "codegen" / "model" / "service-2.json"
+OUT = ROOT / "bindings-python" / "python" / "ivschat" / "_model.py"
+
+PAGINATED = {"ListRooms": "rooms", "ListLoggingConfigurations": "loggingConfigurations"}
+
+
+def snake(name: str) -> str:
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
+    return s.lower()
+
+
+class Gen:
+    def __init__(self, model: dict) -> None:
+        self.m = model
+        self.shapes: dict = model["shapes"]
+        self.errors = [n for n, s in self.shapes.items() if s.get("exception")]
+        self.out: list[str] = []
+        self.classes: list[str] = []  # structure names that get a class, in order
+
+    # ---- types ---------------------------------------------------------------------------
+    def kind(self, shape_name: str) -> str:
+        return self.shapes[shape_name]["type"]
+
+    def py_type(self, shape_name: str) -> str:
+        s = self.shapes[shape_name]
+        t = s["type"]
+        if t == "string":
+            return "str"
+        if t == "integer":
+            return "int"
+        if t == "boolean":
+            return "bool"
+        if t == "timestamp":
+            return "datetime.datetime"
+        if t == "list":
+            return f"List[{self.py_type(s['member']['shape'])}]"
+        if t == "map":
+            return f"Dict[{self.py_type(s['key']['shape'])}, {self.py_type(s['value']['shape'])}]"
+        if t == "structure":
+            return shape_name
+        raise ValueError(t)
+
+    def in_type(self, shape_name: str) -> str:
+        """The accepted input annotation: structures also take a dict with snake_case keys."""
+        s = self.shapes[shape_name]
+        t = s["type"]
+        if t == "structure":
+            return f"Union[{shape_name}, Mapping[str, Any]]"
+        if t == "list":
+            return f"Sequence[{self.in_type(s['member']['shape'])}]"
+        if t == "map":
+            return f"Mapping[{self.in_type(s['key']['shape'])}, {self.in_type(s['value']['shape'])}]"
+        return self.py_type(shape_name)
+
+    def collect(self) -> None:
+        seen: list[str] = []
+
+        def visit(name: str) -> None:
+            s = self.shapes[name]
+            if s["type"] == "structure":
+                for m in s["members"].values():
+                    visit(m["shape"])
+                if name not in seen and not s.get("exception"):
+                    seen.append(name)
+            elif s["type"] == "list":
+                visit(s["member"]["shape"])
+            elif s["type"] == "map":
+                visit(s["value"]["shape"])
+
+        for op in self.m["operations"].values():
+            if "input" in op:
+                for m in self.shapes[op["input"]["shape"]]["members"].values():
+                    visit(m["shape"])
+            if "output" in op:
+                visit(op["output"]["shape"])
+        self.classes = seen
+
+    # ---- emit ----------------------------------------------------------------------------
+    def w(self, line: str = "") -> None:
+        self.out.append(line)
+
+    def from_wire_expr(self, shape_name: str, expr: str) -> str:
+        s = self.shapes[shape_name]
+        t = s["type"]
+        if t == "structure":
+            return f"{shape_name}._from_wire({expr})"
+        if t == "list" and self.kind(s["member"]["shape"]) == "structure":
+            return f"tuple({s['member']['shape']}._from_wire(x) for x in {expr})"
+        if t == "list":
+            return f"tuple({expr})"
+        if t == "map":
+            return f"dict({expr})"
+        return expr
+
+    def to_wire_expr(self, shape_name: str, expr: str) -> str:
+        s = self.shapes[shape_name]
+        t = s["type"]
+        if t == "structure":
+            return f"{expr}.to_dict()"
+        if t == "list" and self.kind(s["member"]["shape"]) == "structure":
+            return f"[x.to_dict() for x in {expr}]"
+        if t == "list":
+            return f"list({expr})"
+        if t == "map":
+            return f"dict({expr})"
+        return expr
+
+    def attr_type(self, shape_name: str) -> str:
+        """Attribute annotation: lists are tuples (immutable)."""
+        s = self.shapes[shape_name]
+        if s["type"] == "list":
+            return f"Tuple[{self.py_type(s['member']['shape'])}, ...]"
+        return self.py_type(shape_name)
+
+    def check_lines(self, shape_name: str, var: str, label: str, indent: str, wire_target: str) -> None:
+        """Type-check `var` (known not None) and store its wire form into `wire_target`."""
+        s = self.shapes[shape_name]
+        t = s["type"]
+        w = self.w
+        if t == "string":
+            w(f"{indent}if not isinstance({var}, str):")
+            w(f"{indent}    _bad({label!r}, 'str', {var})")
+            w(f"{indent}{wire_target} = {var}")
+        elif t == "integer":
+            w(f"{indent}if not isinstance({var}, int) or isinstance({var}, bool):")
+            w(f"{indent}    _bad({label!r}, 'int', {var})")
+            w(f"{indent}{wire_target} = {var}")
+        elif t == "boolean":
+            w(f"{indent}if not isinstance({var}, bool):")
+            w(f"{indent}    _bad({label!r}, 'bool', {var})")
+            w(f"{indent}{wire_target} = {var}")
+        elif t == "list":
+            member = s["member"]["shape"]
+            if self.kind(member) == "structure":
+                w(f"{indent}{wire_target} = _struct_list({var}, {label!r}, {member})")
+            else:
+                w(f"{indent}{wire_target} = _str_list({var}, {label!r})")
+        elif t == "map":
+            w(f"{indent}{wire_target} = _str_map({var}, {label!r})")
+        elif t == "structure":
+            w(f"{indent}{wire_target} = _struct({var}, {label!r}, {shape_name}).to_dict()")
+        else:
+            raise ValueError(t)
+
+    def emit_class(self, name: str) -> None:
+        s = self.shapes[name]
+        members = s["members"]
+        required = set(s.get("required", []))
+        union = bool(s.get("union"))
+        w = self.w
+        fields = [(snake(k), k, v["shape"]) for k, v in members.items()]
+        sensitive = [
+            snake(k) for k, v in members.items() if self.shapes[v["shape"]].get("sensitive")
+        ]
+        doc = s.get("documentation", "")
+        doc = re.sub(r"<[^>]+>", "", doc).strip().split(". ")[0].replace('"""', "'")
+        w()
+        w()
+        w(f"class {name}(_Shape):")
+        w(f'    """{doc or name}."""' if doc and not doc.endswith(".") else f'    """{doc or name}"""')
+        w()
+        slots = [f for f, _, _ in fields] + (["unknown_member"] if union else [])
+        w(f"    __slots__ = ({', '.join(repr(x) for x in slots)}{',' if len(slots) == 1 else ''})")
+        w(f"    _FIELDS = ({', '.join(repr(x) for x in slots)}{',' if len(slots) == 1 else ''})")
+        if sensitive:
+            w(f"    _SENSITIVE = frozenset({{{', '.join(repr(x) for x in sensitive)}}})")
+        w()
+        for f, _, shape in fields:
+            w(f"    {f}: Optional[{self.attr_type(shape)}]" if f not in required else f"    {f}: {self.attr_type(shape)}")
+        if union:
+            w("    unknown_member: Optional[str]")
+        # __init__: keyword-only, type-checked, used for inputs (dicts are accepted too).
+        params = []
+        for f, wire, shape in fields:
+            if wire in required:
+                params.append(f"{f}: {self.in_type(shape)}")
+            else:
+                params.append(f"{f}: Optional[{self.in_type(shape)}] = None")
+        if union:
+            params.append("unknown_member: Optional[str] = None")
+        w()
+        w(f"    def __init__(self, *, {', '.join(params)}) -> None:" if params else "    def __init__(self) -> None:")
+        if not params:
+            w("        pass")
+        elif fields:
+            w("        _v: Any")
+        for f, wire, shape in fields:
+            label = f"{name}.{f}"
+            ind = "        "
+            if wire in required:
+                w(f"{ind}if {f} is None:")
+                w(f"{ind}    raise TypeError({(label + ' is required')!r})")
+            else:
+                w(f"{ind}if {f} is not None:")
+                ind += "    "
+            t = self.kind(shape)
+            if t in ("string", "integer", "boolean"):
+                self.check_lines(shape, f, label, ind, "_v")
+            elif t == "timestamp":
+                w(f"{ind}if not isinstance({f}, datetime.datetime):")
+                w(f"{ind}    _bad({label!r}, 'datetime', {f})")
+                w(f"{ind}_v = {f}")
+            elif t == "structure":
+                w(f"{ind}_v = _struct({f}, {label!r}, {shape})")
+            elif t == "list":
+                member = self.shapes[shape]["member"]["shape"]
+                if self.kind(member) == "structure":
+                    w(f"{ind}_v = tuple(_struct(x, {label!r}, {member}) for x in _seq({f}, {label!r}))")
+                else:
+                    w(f"{ind}_v = tuple(_str_list({f}, {label!r}))")
+            elif t == "map":
+                w(f"{ind}_v = _str_map({f}, {label!r})")
+            w(f"{ind}_set(self, {f!r}, _v)")
+            if wire not in required:
+                w(f"        else:")
+                w(f"            _set(self, {f!r}, None)")
+        if union:
+            w("        _set(self, 'unknown_member', unknown_member)")
+        # _from_wire: trusted wire dict → instance, no checks.
+        w()
+        w("    @classmethod")
+        w(f"    def _from_wire(cls, d: Dict[str, Any]) -> {name!r}:")
+        w("        self = object.__new__(cls)")
+        for f, wire, shape in fields:
+            t = self.kind(shape)
+            if t in ("string", "integer", "boolean", "timestamp"):
+                w(f"        _set(self, {f!r}, d.get({wire!r}))")
+            else:
+                w(f"        v = d.get({wire!r})")
+                w(f"        _set(self, {f!r}, None if v is None else {self.from_wire_expr(shape, 'v')})")
+        if union:
+            w("        u = d.get('SDK_UNKNOWN_MEMBER')")
+            w("        _set(self, 'unknown_member', None if u is None else u.get('name'))")
+        w("        return self")
+        # to_dict
+        w()
+        w("    def to_dict(self) -> Dict[str, Any]:")
+        w('        """Wire member names and values, exactly as boto3 returns them."""')
+        w("        d: Dict[str, Any] = {}")
+        for f, wire, shape in fields:
+            w(f"        if self.{f} is not None:")
+            w(f"            d[{wire!r}] = {self.to_wire_expr(shape, 'self.' + f)}")
+        if union:
+            w("        if self.unknown_member is not None:")
+            w("            d['SDK_UNKNOWN_MEMBER'] = {'name': self.unknown_member}")
+        w("        return d")
+
+    def emit_error(self, name: str) -> None:
+        s = self.shapes[name]
+        fields = [(snake(k), k, v["shape"]) for k, v in s["members"].items() if k != "message"]
+        w = self.w
+        status = s.get("error", {}).get("httpStatusCode")
+        w()
+        w()
+        w(f"class {name}(ServiceError):")
+        w(f'    """The service\'s ``{name}`` (HTTP {status})."""')
+        w()
+        w(f"    _FIELDS = ({', '.join(repr((f, k)) for f, k, _ in fields)}{',' if len(fields) == 1 else ''})")
+        for f, _, shape in fields:
+            t = self.shapes[shape]["type"]
+            if t == "list":
+                w(f"    {f}: Optional[List[Dict[str, Any]]]")
+            else:
+                w(f"    {f}: Optional[{self.py_type(shape)}]")
+
+    def op_params(self, op: dict) -> tuple[list[tuple[str, str, str, bool]], str]:
+        if "input" not in op:
+            return [], ""
+        ishape = self.shapes[op["input"]["shape"]]
+        req = set(ishape.get("required", []))
+        params = [(snake(k), k, v["shape"], k in req) for k, v in ishape["members"].items()]
+        # required first (no default), then optional
+        params.sort(key=lambda p: not p[3])
+        return params, op["input"]["shape"]
+
+    def signature(self, params: list[tuple[str, str, str, bool]]) -> str:
+        parts = []
+        for f, _, shape, req in params:
+            if req:
+                parts.append(f"{f}: {self.in_type(shape)}")
+            else:
+                parts.append(f"{f}: Optional[{self.in_type(shape)}] = None")
+        return ("*, " + ", ".join(parts)) if parts else ""
+
+    def emit_input_builder(self, opname: str, op: dict) -> None:
+        params, _ = self.op_params(op)
+        w = self.w
+        method = snake(opname)
+        w()
+        w()
+        args = ", ".join(f"{f}: Any" for f, _, _, _ in params)
+        w(f"def _in_{method}({args}) -> Dict[str, Any]:" if params else f"def _in_{method}() -> Dict[str, Any]:")
+        w("    p: Dict[str, Any] = {}")
+        for f, wire, shape, req in params:
+            if req:
+                w(f"    if {f} is None:")
+                w(f"        raise TypeError({(method + '() missing required keyword argument: ' + repr(f))!r})")
+                self.check_lines(shape, f, f, "    ", f"p[{wire!r}]")
+            else:
+                w(f"    if {f} is not None:")
+                self.check_lines(shape, f, f, "        ", f"p[{wire!r}]")
+        w("    return p")
+
+    def output_class(self, op: dict, opname: str) -> str:
+        return op["output"]["shape"] if "output" in op else f"{opname}Response"
+
+    def emit_methods(self, asyncio: bool) -> None:
+        w = self.w
+        cls = "_AsyncOperations" if asyncio else "_SyncOperations"
+        w()
+        w()
+        w(f"class {cls}:")
+        w(f'    """The {17} operations ({"async" if asyncio else "sync"}); generated."""')
+        w()
+        w("    _native: Any")
+        for opname, op in self.m["operations"].items():
+            params, _ = self.op_params(op)
+            method = snake(opname)
+            out = self.output_class(op, opname)
+            sig = self.signature(params)
+            call_args = ", ".join(f"{f}" for f, _, _, _ in params)
+            doc = re.sub(r"<[^>]+>", "", op.get("documentation", "")).strip().split(". ")[0]
+            doc = doc.replace('"""', "'").replace("\\", "")
+            w()
+            prefix = "async def" if asyncio else "def"
+            w(f"    {prefix} {method}(self{', ' + sig if sig else ''}) -> {out}:")
+            w(f'        """{opname}: {doc.rstrip(".")}."""')
+            if asyncio:
+                w(f"        return {out}._from_wire(await self._native.call_async({opname!r}, _in_{method}({call_args})))")
+            else:
+                w(f"        return {out}._from_wire(self._native.call({opname!r}, _in_{method}({call_args})))")
+            if opname in PAGINATED:
+                item_list = self.shapes[self.shapes[op["output"]["shape"]]["members"][PAGINATED[opname]]["shape"]]
+                item = item_list["member"]["shape"]
+                wire_items = PAGINATED[opname]
+                w()
+                if asyncio:
+                    w(f"    def paginate_{method}(self{', ' + sig if sig else ''}) -> AsyncIterator[{item}]:")
+                    w(f'        """Every {item} of every page (an async iterator; the stop rules are the core\'s)."""')
+                    w(f"        return _apages(self._native.paginate({opname!r}, _in_{method}({call_args})), {wire_items!r}, {item})")
+                else:
+                    w(f"    def paginate_{method}(self{', ' + sig if sig else ''}) -> Iterator[{item}]:")
+                    w(f'        """Every {item} of every page (an iterator; the stop rules are the core\'s)."""')
+                    w(f"        return _pages(self._native.paginate({opname!r}, _in_{method}({call_args})), {wire_items!r}, {item})")
+
+    def run(self) -> str:
+        self.collect()
+        w = self.w
+        w('"""Generated by codegen/gen_python.py from codegen/model/service-2.json. Do not edit."""')
+        w("# fmt: off")
+        w("from __future__ import annotations")
+        w()
+        w("import datetime")
+        w("from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union")
+        w()
+        w("from ._base import _Shape, _bad, _set, _struct, _struct_list, _seq, _str_list, _str_map, _pages, _apages")
+        w("from ._errors import ServiceError")
+        w()
+        w("__all__ = [")
+        names = list(self.classes)
+        for opname, op in self.m["operations"].items():
+            if "output" not in op:
+                names.append(f"{opname}Response")
+        for n in names + self.errors:
+            w(f"    {n!r},")
+        w("]")
+        for name in self.classes:
+            self.emit_class(name)
+        for opname, op in self.m["operations"].items():
+            if "output" not in op:
+                w()
+                w()
+                w(f"class {opname}Response(_Shape):")
+                w(f'    """The (empty) result of {opname}."""')
+                w()
+                w("    __slots__ = ()")
+                w("    _FIELDS = ()")
+                w()
+                w("    @classmethod")
+                w(f"    def _from_wire(cls, d: Dict[str, Any]) -> {opname + 'Response'!r}:")
+                w("        return object.__new__(cls)")
+                w()
+                w("    def to_dict(self) -> Dict[str, Any]:")
+                w("        return {}")
+        for e in self.errors:
+            self.emit_error(e)
+        w()
+        w()
+        w("MODELED_ERRORS = {")
+        for e in self.errors:
+            w(f"    {e!r}: {e},")
+        w("}")
+        for opname, op in self.m["operations"].items():
+            self.emit_input_builder(opname, op)
+        self.emit_methods(False)
+        self.emit_methods(True)
+        return "\n".join(self.out) + "\n"
+
+
+def main() -> int:
+    model = json.loads(MODEL.read_text())
+    text = Gen(model).run()
+    if "--check" in sys.argv:
+        if not OUT.exists() or OUT.read_text() != text:
+            print(f"{OUT.relative_to(ROOT)} is stale: run python3 codegen/gen_python.py", file=sys.stderr)
+            return 1
+        return 0
+    OUT.write_text(text)
+    print(f"wrote {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
