@@ -40,17 +40,6 @@ fn client_with_provider(url: &str, provider: Counting) -> ivschat::Client {
     client_with(url, |b| b.credentials_provider(provider))
 }
 
-fn access_key(r: &Recorded) -> String {
-    let auth = r.header("authorization").unwrap();
-    auth.split("Credential=")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn long_lived_credentials_are_fetched_once_even_under_concurrency() {
     let server = ScriptedServer::start(vec![]).await;
@@ -76,7 +65,7 @@ async fn long_lived_credentials_are_fetched_once_even_under_concurrency() {
     let requests = server.requests();
     assert_eq!(requests.len(), 50);
     assert!(
-        requests.iter().all(|r| access_key(r) == "AKID1"
+        requests.iter().all(|r| r.access_key() == "AKID1"
             && r.header("x-amz-security-token") == Some("provider-token"))
     );
 }
@@ -103,7 +92,11 @@ async fn credentials_near_expiry_are_refreshed() {
             .unwrap();
     }
     assert_eq!(calls.load(Ordering::SeqCst), 3);
-    let keys: Vec<String> = server.requests().iter().map(access_key).collect();
+    let keys: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.access_key().to_owned())
+        .collect();
     assert_eq!(keys, ["AKID1", "AKID2", "AKID3"]);
 }
 
@@ -154,6 +147,6 @@ async fn static_credentials_are_used_as_given() {
         .await
         .unwrap();
     let r = &server.requests()[0];
-    assert_eq!(access_key(r), "AKIDSTATIC");
+    assert_eq!(r.access_key(), "AKIDSTATIC");
     assert_eq!(r.header("x-amz-security-token"), None);
 }

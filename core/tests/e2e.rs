@@ -7,13 +7,18 @@ use ivschat_emulator::{Emulator, EmulatorHandle};
 
 async fn start() -> (EmulatorHandle, ivschat::Client) {
     let emulator = Emulator::builder().port(0).start().await.expect("emulator");
+    let client = client_for(&emulator, "test", "test");
+    (emulator, client)
+}
+
+fn client_for(emulator: &EmulatorHandle, access_key: &str, secret: &str) -> ivschat::Client {
     let config = ivschat::Config::builder()
         .region("us-east-1")
         .endpoint_url(emulator.endpoint_url())
-        .credentials(ivschat::Credentials::new("test", "test", None))
+        .credentials(ivschat::Credentials::new(access_key, secret, None))
         .build()
         .unwrap();
-    (emulator, ivschat::Client::new(&config))
+    ivschat::Client::new(&config)
 }
 
 fn s3(bucket: &str) -> DestinationConfiguration {
@@ -309,14 +314,7 @@ async fn service_errors_carry_their_fields() {
     );
     assert!(!err.is_retryable());
 
-    let bad_secret = ivschat::Client::new(
-        &ivschat::Config::builder()
-            .region("us-east-1")
-            .endpoint_url(emulator.endpoint_url())
-            .credentials(ivschat::Credentials::new("test", "wrong", None))
-            .build()
-            .unwrap(),
-    );
+    let bad_secret = client_for(&emulator, "test", "wrong");
     let err = bad_secret.list_rooms().send().await.unwrap_err();
     assert_eq!(
         (err.code(), err.http_status()),
@@ -328,14 +326,7 @@ async fn service_errors_carry_their_fields() {
         "no secret in messages: {err}"
     );
 
-    let unknown_key = ivschat::Client::new(
-        &ivschat::Config::builder()
-            .region("us-east-1")
-            .endpoint_url(emulator.endpoint_url())
-            .credentials(ivschat::Credentials::new("AKIDUNKNOWN", "x", None))
-            .build()
-            .unwrap(),
-    );
+    let unknown_key = client_for(&emulator, "AKIDUNKNOWN", "x");
     let err = unknown_key.list_rooms().send().await.unwrap_err();
     assert_eq!(err.code(), "UnrecognizedClientException");
     emulator.shutdown().await;

@@ -46,17 +46,6 @@ fn clear_aws_env(dir: &Path) {
     set("AWS_EC2_METADATA_DISABLED", "true");
 }
 
-fn access_key(r: &Recorded) -> String {
-    let auth = r.header("authorization").unwrap();
-    auth.split("Credential=")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn configuration_comes_from_the_environment() {
     let dir = std::env::temp_dir().join(format!("ivschat-env-{}", std::process::id()));
@@ -90,7 +79,7 @@ async fn configuration_comes_from_the_environment() {
         .unwrap();
     let r = server.requests().pop().unwrap();
     assert_eq!(
-        access_key(&r),
+        r.access_key(),
         "AKIDFROMENV",
         "{:?}",
         r.header("authorization")
@@ -139,7 +128,10 @@ async fn configuration_comes_from_the_environment() {
         .send()
         .await
         .unwrap();
-    assert_eq!(access_key(&server.requests().pop().unwrap()), "AKIDDEFAULT");
+    assert_eq!(
+        server.requests().pop().unwrap().access_key().to_owned(),
+        "AKIDDEFAULT"
+    );
 
     set("AWS_PROFILE", "dev");
     let client = ivschat::Client::from_env().await.unwrap();
@@ -150,7 +142,10 @@ async fn configuration_comes_from_the_environment() {
         .send()
         .await
         .unwrap();
-    assert_eq!(access_key(&server.requests().pop().unwrap()), "AKIDDEV");
+    assert_eq!(
+        server.requests().pop().unwrap().access_key().to_owned(),
+        "AKIDDEV"
+    );
 
     let client = ivschat::Client::new(
         &ivschat::Config::builder()
@@ -167,7 +162,10 @@ async fn configuration_comes_from_the_environment() {
         .send()
         .await
         .unwrap();
-    assert_eq!(access_key(&server.requests().pop().unwrap()), "AKIDPROCESS");
+    assert_eq!(
+        server.requests().pop().unwrap().access_key().to_owned(),
+        "AKIDPROCESS"
+    );
 
     // The lazy default chain of a plain builder (no explicit credentials) finds the same keys.
     let client = ivschat::Client::new(
@@ -182,7 +180,10 @@ async fn configuration_comes_from_the_environment() {
         .send()
         .await
         .unwrap();
-    assert_eq!(access_key(&server.requests().pop().unwrap()), "AKIDDEV");
+    assert_eq!(
+        server.requests().pop().unwrap().access_key().to_owned(),
+        "AKIDDEV"
+    );
 
     // 4. An empty chain fails with a credentials error, not a panic or a hang.
     clear_aws_env(&dir);

@@ -81,6 +81,12 @@ impl Recorded {
     pub fn query(&self) -> Option<&str> {
         self.target.split_once('?').map(|(_, q)| q)
     }
+    /// The access key id in the Authorization header.
+    pub fn access_key(&self) -> &str {
+        let auth = self.header("authorization").unwrap_or_default();
+        let credential = auth.split("Credential=").nth(1).unwrap_or_default();
+        credential.split('/').next().unwrap_or_default()
+    }
 }
 
 #[derive(Default)]
