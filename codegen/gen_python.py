@@ -218,7 +218,7 @@ class Gen:
             if t in ("string", "integer", "boolean"):
                 self.check_lines(shape, f, label, ind, "_v")
             elif t == "timestamp":
-                w(f"{ind}if not isinstance({f}, datetime.datetime):")
+                w(f"{ind}if not isinstance({f}, _datetime()):")
                 w(f"{ind}    _bad({label!r}, 'datetime', {f})")
                 w(f"{ind}_v = {f}")
             elif t == "structure":
@@ -371,11 +371,14 @@ class Gen:
         w("# fmt: off")
         w("from __future__ import annotations")
         w()
-        w("import datetime")
-        w("from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union")
-        w()
-        w("from ._base import _Shape, _bad, _set, _struct, _struct_list, _seq, _str_list, _str_map, _pages, _apages")
+        w("from ._base import _Shape, _bad, _datetime, _set, _struct, _struct_list, _seq, _str_list, _str_map, _pages, _apages")
         w("from ._errors import ServiceError")
+        w()
+        w("# Annotations only (`typing` and `datetime` cost start-up time; see _base.py).")
+        w("TYPE_CHECKING = False")
+        w("if TYPE_CHECKING:")
+        w("    import datetime")
+        w("    from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union")
         w()
         w("__all__ = [")
         names = list(self.classes)

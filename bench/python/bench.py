@@ -1,6 +1,9 @@
 """ivschat vs boto3 against a canned-response server (run once, not a timed test).
 
-    bindings-python/.venv/bin/python bench/python/bench.py [--quick]
+    bindings-python/.venv/bin/python bench/python/bench.py [--quick] [--python-server]
+
+The server is bench/canned-server (Rust, tokio; built into target/bench-build if missing);
+``--python-server`` uses the old asyncio canned_server.py instead (bench/node still uses it).
 
 Measures: start-up (import + client construction, fresh interpreter, median of 5), sequential
 GetRoom calls/s (Client, AsyncClient, boto3), 64 concurrent (AsyncClient with 64 in flight,
@@ -30,9 +33,26 @@ KW = dict(region="us-east-1", aws_access_key_id="test", aws_secret_access_key="t
 ARN = "arn:aws:ivschat:us-east-1:000000000000:room/abcdEFGH1234"
 
 
+ROOT = HERE.parent.parent
+SERVER_BIN = ROOT / "target" / "bench-build" / "release" / "ivschat-canned-server"
+PY_SERVER = "--python-server" in sys.argv  # the old asyncio server (bench/python/canned_server.py)
+
+
+def server_binary() -> Path:
+    """The Rust canned server (bench/canned-server), built in target/bench-build if missing."""
+    if not SERVER_BIN.exists():
+        env = dict(os.environ, CARGO_TARGET_DIR=str(ROOT / "target" / "bench-build"))
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "ivschat-canned-server"],
+                       cwd=ROOT, env=env, check=True)
+    return SERVER_BIN
+
+
 def start_server(workers: int = 1) -> "tuple[subprocess.Popen[str], str]":
-    p = subprocess.Popen([PY, str(HERE / "canned_server.py"), "--workers", str(workers)],
-                         stdout=subprocess.PIPE, text=True, start_new_session=True)
+    if PY_SERVER:
+        cmd = [PY, str(HERE / "canned_server.py"), "--workers", str(workers)]
+    else:
+        cmd = [str(server_binary()), "--threads", str(workers)]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, start_new_session=True)
     assert p.stdout is not None
     line = p.stdout.readline()
     return p, line.split("listening on ")[1].strip()
@@ -144,8 +164,9 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
-    # Concurrency: the server gets 2 processes so it is less of a bottleneck (2 cores total).
-    server, url = start_server(workers=2)
+    # Concurrency: the asyncio server gets 2 processes so it is less of a bottleneck (2 cores
+    # total); the Rust server keeps 1 thread, which is far from saturated, leaving a core free.
+    server, url = start_server(workers=2 if PY_SERVER else 1)
     try:
         results["ivschat-async-64"] = run_workload("ivschat-async-64", url, CONC_N)
         results["boto3-64-threads"] = run_workload("boto3-64-threads", url, CONC_N // 8)
@@ -158,7 +179,7 @@ def main() -> None:
     def overhead(name: str) -> float:
         return 1e6 / results[name]["rate"] - raw_us
 
-    print(f"\nPython {sys.version.split()[0]}, {os.cpu_count()} CPUs; canned GetRoom server (asyncio, same machine)\n")
+    print(f"\nPython {sys.version.split()[0]}, {os.cpu_count()} CPUs; canned GetRoom server ({'asyncio' if PY_SERVER else 'Rust, 1 thread'}, same machine); load average {os.getloadavg()[0]:.2f} at the end\n")
     print("| measurement | ivschat | boto3 | ratio |")
     print("|---|---|---|---|")
     base = st["python (empty)"]

@@ -7,40 +7,17 @@ use ivschat::paginator::PaginationStream;
 use pyo3::prelude::*;
 use serde_json::Value;
 
-use crate::convert::{json_to_py, py_to_json};
+use crate::aio::{self, Done};
+use crate::convert::py_to_json;
 use crate::credentials::PyCredentialsProvider;
 use crate::error::to_pyerr;
-use crate::runtime::{block_on, future_into_py, runtime};
+use crate::runtime::{block_on, block_on_in, runtime};
 
-/// The outcome of a call, turned into Python (a dict, or the raised exception) where the GIL
-/// is held: on the caller's thread (sync) or when the asyncio future is resolved (async).
-pub struct Outcome(Result<Value, ivschat::Error>);
-
-impl<'py> IntoPyObject<'py> for Outcome {
-    type Target = PyAny;
-    type Output = Bound<'py, PyAny>;
-    type Error = PyErr;
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match self.0 {
-            Ok(v) => json_to_py(py, &v),
-            Err(e) => Err(to_pyerr(py, &e)),
-        }
-    }
-}
-
-/// A page, or `None` at the end.
-pub struct PageOutcome(Option<Result<Value, ivschat::Error>>);
-
-impl<'py> IntoPyObject<'py> for PageOutcome {
-    type Target = PyAny;
-    type Output = Bound<'py, PyAny>;
-    type Error = PyErr;
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match self.0 {
-            None => Ok(py.None().into_bound(py)),
-            Some(r) => Outcome(r).into_pyobject(py),
-        }
-    }
+/// Sync calls run on the one process-wide runtime (the binding's contract). The experimental
+/// per-thread runtimes (`IVSCHAT_PER_THREAD_RUNTIME=1`) trade that and the shared connection pool
+/// for fewer thread hops; they stay opt-in until the core's per-call cost is reduced.
+fn per_thread_enabled() -> bool {
+    std::env::var_os("IVSCHAT_PER_THREAD_RUNTIME").is_some_and(|v| v == "1")
 }
 
 #[pyclass(module = "ivschat._native", frozen)]
@@ -54,6 +31,12 @@ pub struct NativeClient {
     child: Mutex<Option<(u32, ivschat::Client)>>,
     region: String,
     endpoint_url: String,
+    /// Sync calls use per-thread clients (see `runtime::ThreadRuntime`), which is only done when
+    /// the credentials are explicit (static or a callback with a shared cache): the default
+    /// chain would be resolved once per thread.
+    per_thread: bool,
+    /// Liveness token: per-thread clients of a dropped `NativeClient` are released.
+    alive: Arc<()>,
 }
 
 fn build(
@@ -205,7 +188,7 @@ impl NativeClient {
             .is_ok_and(|r| !r.trim().is_empty());
         // The profile (or IMDS) gives the region only through the async default chain.
         let load_defaults = !has_region && !region_from_env;
-        let _ = has_credentials;
+        let per_thread = has_credentials && !load_defaults && per_thread_enabled();
         let config = build(py, &b, load_defaults)?;
         let client = ivschat::Client::new(&config);
         Ok(NativeClient {
@@ -216,6 +199,8 @@ impl NativeClient {
             pid: std::process::id(),
             client,
             child: Mutex::new(None),
+            per_thread,
+            alive: Arc::new(()),
         })
     }
 
@@ -237,9 +222,25 @@ impl NativeClient {
         params: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let params = py_to_json(params, "params")?;
+        if self.per_thread
+            && let Some(local) = crate::runtime::thread_runtime()
+        {
+            let client = local.client(&self.alive, || {
+                let config = build(py, &self.builder, false)?;
+                Ok(ivschat::Client::new(&config))
+            })?;
+            let call = async {
+                // One turn of this thread's I/O driver first, so pooled connections that the
+                // server closed while this thread was away are noticed before one is reused.
+                tokio::task::yield_now().await;
+                client.call_json(op, params).await
+            };
+            let result = block_on_in(py, &local.rt, call)?;
+            return Done::Call(result).into_py(py);
+        }
         let client = self.client(py)?;
         let result = block_on(py, client.call_json(op, params))?;
-        Outcome(result).into_pyobject(py)
+        Done::Call(result).into_py(py)
     }
 
     /// The same, as an awaitable on the running asyncio loop.
@@ -251,8 +252,8 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let params = py_to_json(params, "params")?;
         let client = self.client(py)?;
-        future_into_py(py, async move {
-            Ok(Outcome(client.call_json(&op, params).await))
+        aio::spawn(py, async move {
+            Done::Call(client.call_json(&op, params).await)
         })
     }
 
@@ -289,14 +290,15 @@ impl NativePages {
     fn next_page<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let stream = self.stream.clone();
         let page = block_on(py, async move { stream.lock().await.next().await })?;
-        PageOutcome(page).into_pyobject(py)
+        Done::Page(page).into_py(py)
     }
 
     /// The next page as an awaitable (resolving to `None` at the end).
     fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let stream = self.stream.clone();
-        future_into_py(py, async move {
-            Ok(PageOutcome(stream.lock().await.next().await))
-        })
+        aio::spawn(
+            py,
+            async move { Done::Page(stream.lock().await.next().await) },
+        )
     }
 }

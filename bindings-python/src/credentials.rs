@@ -16,13 +16,33 @@ use pyo3::prelude::*;
 
 pub struct PyCredentialsProvider {
     adapter: Arc<Py<PyAny>>,
+    /// Shared by the client's per-thread clients (each has the core's cache in front of this
+    /// one): the callback still runs once per refresh, not once per thread.
+    cached: std::sync::Mutex<Option<Credentials>>,
+    refresh: tokio::sync::Mutex<()>,
 }
+
+/// The core's margin: credentials are refreshed 5 minutes before they expire.
+const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
 
 impl PyCredentialsProvider {
     pub fn new(adapter: Py<PyAny>) -> Self {
         Self {
             adapter: Arc::new(adapter),
+            cached: std::sync::Mutex::new(None),
+            refresh: tokio::sync::Mutex::new(()),
         }
+    }
+
+    fn fresh(&self) -> Option<Credentials> {
+        let cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+        cached
+            .as_ref()
+            .filter(|c| {
+                c.expiry()
+                    .is_none_or(|e| SystemTime::now() + REFRESH_BEFORE_EXPIRY < e)
+            })
+            .cloned()
     }
 }
 
@@ -36,8 +56,25 @@ type Tuple = (String, String, Option<String>, Option<f64>);
 
 impl ProvideCredentials for PyCredentialsProvider {
     fn provide_credentials(&self) -> CredentialsFuture<'_> {
-        let adapter = self.adapter.clone();
         Box::pin(async move {
+            if let Some(c) = self.fresh() {
+                return Ok(c);
+            }
+            let _refreshing = self.refresh.lock().await;
+            if let Some(c) = self.fresh() {
+                return Ok(c);
+            }
+            let creds = self.call_python().await?;
+            *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = Some(creds.clone());
+            Ok(creds)
+        })
+    }
+}
+
+impl PyCredentialsProvider {
+    async fn call_python(&self) -> Result<Credentials, CredentialsFailure> {
+        let adapter = self.adapter.clone();
+        {
             let joined = tokio::task::spawn_blocking(move || {
                 Python::attach(|py| -> Result<Tuple, String> {
                     let out = adapter.call0(py).map_err(|e| {
@@ -71,6 +108,6 @@ impl ProvideCredentials for PyCredentialsProvider {
                 creds = creds.with_expiry(SystemTime::UNIX_EPOCH + Duration::from_secs_f64(secs));
             }
             Ok(creds)
-        })
+        }
     }
 }

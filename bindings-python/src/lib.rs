@@ -1,9 +1,12 @@
 //! `ivschat._native`: the Rust half of the Python package `ivschat` (see python/ivschat/).
 //!
-//! One process-wide tokio runtime ([`runtime`]); sync calls release the GIL while they wait
-//! and check for Ctrl-C; async calls are asyncio futures (cancelling one drops the request);
-//! errors become the classes of `ivschat._errors`; the core's spans go to `logging`.
+//! Sync calls run on the calling thread's own runtime ([`runtime::thread_runtime`]; the
+//! process-wide one with the default credentials chain), release the GIL while they wait and
+//! check for Ctrl-C; async calls are tasks on the process-wide runtime completing asyncio
+//! futures through [`aio`] (cancelling one drops the request); errors become the classes of
+//! `ivschat._errors`; the core's spans go to `logging`.
 
+mod aio;
 mod client;
 mod convert;
 mod credentials;

@@ -1,19 +1,20 @@
-//! One process-wide multi-thread tokio runtime, created lazily, re-created in a forked child.
+//! One process-wide multi-thread tokio runtime (async calls, pagination, the emulator), created
+//! lazily, re-created in a forked child; and a current-thread runtime per thread making sync
+//! calls ([`thread_runtime`]), also re-created in a forked child.
 //!
 //! A `fork()` copies only the calling thread: the parent's worker threads do not exist in the
 //! child, so its runtime would hang. The runtime is keyed by the process id; a child sees another
 //! pid and builds its own (the parent's is leaked, never dropped: dropping it would wait for
 //! threads that are not there).
 
+use std::cell::RefCell;
 use std::future::Future;
-use std::pin::Pin;
-use std::sync::Mutex;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use pyo3::prelude::*;
-use pyo3_async_runtimes::TaskLocals;
-use pyo3_async_runtimes::generic::{ContextExt, JoinError, Runtime as GenericRuntime};
 use tokio::runtime::Runtime;
 
 static RUNTIME: AtomicPtr<Runtime> = AtomicPtr::new(std::ptr::null_mut());
@@ -66,7 +67,15 @@ where
     F: Future + Send,
     F::Output: Send,
 {
-    let rt = runtime();
+    block_on_in(py, runtime(), fut)
+}
+
+/// [`block_on`] on a given runtime.
+pub fn block_on_in<F>(py: Python<'_>, rt: &Runtime, fut: F) -> PyResult<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
     let mut fut = std::pin::pin!(fut);
     loop {
         let step = py.detach(|| {
@@ -83,77 +92,72 @@ where
     }
 }
 
-/// The pyo3-async-runtimes adapter for [`runtime`].
-pub struct IvsRuntime;
-
-tokio::task_local! {
-    static TASK_LOCALS: std::cell::OnceCell<TaskLocals>;
+/// The calling thread's own current-thread runtime, for sync calls: the request, the connection
+/// task and the socket's readiness are all handled by the thread that waits for the answer
+/// (like a blocking socket), instead of hopping to a runtime worker and back. Its clients (one
+/// per `Client` used on this thread, see [`ThreadRuntime::client`]) have their own connections.
+pub struct ThreadRuntime {
+    pid: u32,
+    pub rt: Runtime,
+    /// (the owning `NativeClient`'s liveness token, its client on this thread)
+    clients: RefCell<Vec<(Weak<()>, ivschat::Client)>>,
 }
 
-pub struct TokioJoinError(tokio::task::JoinError);
-
-impl JoinError for TokioJoinError {
-    fn is_panic(&self) -> bool {
-        self.0.is_panic()
-    }
-    fn into_panic(self) -> Box<dyn std::any::Any + Send + 'static> {
-        self.0.into_panic()
-    }
+thread_local! {
+    static THREAD_RT: RefCell<Option<Rc<ThreadRuntime>>> = const { RefCell::new(None) };
 }
 
-pub struct JoinHandle(tokio::task::JoinHandle<()>);
-
-impl Future for JoinHandle {
-    type Output = Result<(), TokioJoinError>;
-    fn poll(
-        mut self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx).map_err(TokioJoinError)
-    }
+/// This thread's runtime (None if it cannot be built, or while the thread is being torn down).
+pub fn thread_runtime() -> Option<Rc<ThreadRuntime>> {
+    let pid = std::process::id();
+    THREAD_RT
+        .try_with(|cell| {
+            let mut slot = cell.try_borrow_mut().ok()?;
+            if let Some(t) = slot.as_ref() {
+                if t.pid == pid {
+                    return Some(t.clone());
+                }
+                // A forked child: the parent's runtime shares its epoll instance; never touch it.
+                std::mem::forget(slot.take());
+            }
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            let t = Rc::new(ThreadRuntime {
+                pid,
+                rt,
+                clients: RefCell::new(Vec::new()),
+            });
+            *slot = Some(t.clone());
+            Some(t)
+        })
+        .ok()
+        .flatten()
 }
 
-impl GenericRuntime for IvsRuntime {
-    type JoinError = TokioJoinError;
-    type JoinHandle = JoinHandle;
-
-    fn spawn<F>(fut: F) -> Self::JoinHandle
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        JoinHandle(runtime().spawn(fut))
+impl ThreadRuntime {
+    /// The client of `owner` on this thread, made by `make` on first use. Clients of dropped
+    /// owners are dropped here (with their connections).
+    pub fn client(
+        &self,
+        owner: &Arc<()>,
+        make: impl FnOnce() -> PyResult<ivschat::Client>,
+    ) -> PyResult<ivschat::Client> {
+        {
+            let mut clients = self.clients.borrow_mut();
+            if let Some((_, c)) = clients
+                .iter()
+                .find(|(w, _)| std::ptr::eq(w.as_ptr(), Arc::as_ptr(owner)))
+            {
+                return Ok(c.clone());
+            }
+            clients.retain(|(w, _)| w.strong_count() > 0);
+        }
+        let client = make()?;
+        self.clients
+            .borrow_mut()
+            .push((Arc::downgrade(owner), client.clone()));
+        Ok(client)
     }
-
-    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
-    where
-        F: FnOnce() + Send + 'static,
-    {
-        JoinHandle(runtime().spawn_blocking(f))
-    }
-}
-
-impl ContextExt for IvsRuntime {
-    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
-    where
-        F: Future<Output = R> + Send + 'static,
-    {
-        let cell = std::cell::OnceCell::new();
-        let _ = cell.set(locals);
-        Box::pin(TASK_LOCALS.scope(cell, fut))
-    }
-
-    fn get_task_locals() -> Option<TaskLocals> {
-        TASK_LOCALS
-            .try_with(|c| c.get().cloned())
-            .unwrap_or_default()
-    }
-}
-
-/// An awaitable for `fut` on the running asyncio loop; cancelling it drops `fut`.
-pub fn future_into_py<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
-where
-    F: Future<Output = PyResult<T>> + Send + 'static,
-    T: for<'a> IntoPyObject<'a> + Send + 'static,
-{
-    pyo3_async_runtimes::generic::future_into_py::<IvsRuntime, F, T>(py, fut)
 }

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from . import _native
 from ._client import AsyncClient, Client
-from ._credentials import Credentials, CredentialsProvider
+from ._credentials import Credentials
 from ._errors import (
     ConfigurationError,
     CredentialsError,
@@ -27,6 +27,10 @@ from ._errors import (
 )
 from ._model import *  # noqa: F401,F403  (result/input classes and the modeled exceptions)
 from ._model import MODELED_ERRORS, __all__ as _model_all
+
+TYPE_CHECKING = False  # `typing` is not imported at run time (start-up time)
+if TYPE_CHECKING:
+    from ._credentials import CredentialsProvider as CredentialsProvider
 
 __version__: str = _native.VERSION
 
@@ -60,3 +64,15 @@ for _cls in (IvschatError, ServiceError, TransportError, RequestTimeoutError, Cr
              ResponseParseError, ConfigurationError, ParamValidationError, Client, AsyncClient, Credentials):
     _cls.__module__ = __name__
 del _name, _cls
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        # `ivschat.CredentialsProvider` (a typing alias) is built on first access.
+        if name == "CredentialsProvider":
+            from ._credentials import _aliases
+
+            value = _aliases()[name]
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

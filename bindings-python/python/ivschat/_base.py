@@ -1,11 +1,23 @@
 """Helpers shared by the generated classes (hand-written)."""
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, NoReturn, Tuple, Type, TypeVar
+from _collections_abc import Mapping  # = collections.abc.Mapping, already imported by `os`
 
-T = TypeVar("T", bound="_Shape")
+# `typing` costs ~10 ms of start-up (it imports re, collections, functools...): only for mypy.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, AsyncIterator, Dict, Iterator, List, NoReturn, Tuple, Type, TypeVar
+
+    T = TypeVar("T", bound="_Shape")
 
 _set = object.__setattr__
+
+
+def _datetime() -> type:
+    """``datetime.datetime``, imported when first needed (not at ``import ivschat``)."""
+    import datetime
+
+    return datetime.datetime
 
 
 def _bad(label: str, expected: str, value: object) -> NoReturn:

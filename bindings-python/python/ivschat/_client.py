@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import sys
-from types import TracebackType
-from typing import Any, Optional, Type
 
 from . import _native
-from ._credentials import Adapter, CredentialsProvider
+from ._credentials import Adapter
 from ._model import _AsyncOperations, _SyncOperations
+
+TYPE_CHECKING = False  # `typing` only for mypy (start-up time)
+if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import Any, Optional, Type
+
+    from ._credentials import CredentialsProvider
 
 _UA = "lang/python#{}.{}.{} md/ivschat-python#{}".format(*sys.version_info[:3], _native.VERSION)
 

@@ -1,13 +1,14 @@
 """Adapts a user's credentials callable (sync or async) for the native provider."""
 from __future__ import annotations
 
-import datetime
-import sys
-import threading
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Optional, Tuple, Union
+from _collections_abc import Mapping  # = collections.abc.Mapping, already imported by `os`
 
+# Annotations only: `typing`, `datetime`, `threading` and `asyncio` cost start-up time.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import asyncio
+    import datetime
+    from typing import Any, Awaitable, Callable, Optional, Tuple, Union
 
 
 class Credentials:
@@ -45,10 +46,29 @@ class Credentials:
                 f"session_token={token}, expiry={self.expiry!r})")
 
 
-CredentialsLike = Union[Credentials, Mapping[str, Any], Tuple[Any, ...]]
-CredentialsProvider = Callable[[], Union[CredentialsLike, Awaitable[CredentialsLike]]]
+if TYPE_CHECKING:
+    CredentialsLike = Union[Credentials, Mapping[str, Any], Tuple[Any, ...]]
+    CredentialsProvider = Callable[[], Union[CredentialsLike, Awaitable[CredentialsLike]]]
 
-_NativeTuple = Tuple[str, str, Optional[str], Optional[float]]
+    _NativeTuple = Tuple[str, str, Optional[str], Optional[float]]
+
+
+def _aliases() -> "dict[str, Any]":
+    """The type aliases at run time (``ivschat.CredentialsProvider``), built on first use."""
+    from typing import Any, Awaitable, Callable, Mapping, Tuple, Union
+
+    like = Union[Credentials, Mapping[str, Any], Tuple[Any, ...]]
+    return {"CredentialsLike": like, "CredentialsProvider": Callable[[], Union[like, Awaitable[like]]]}
+
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name in ("CredentialsLike", "CredentialsProvider"):
+            value = _aliases()[name]
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _normalize(value: Any) -> _NativeTuple:
@@ -69,6 +89,8 @@ def _normalize(value: Any) -> _NativeTuple:
     if tok is not None and not isinstance(tok, str):
         raise TypeError("session_token must be str or None")
     expiry: Optional[float] = None
+    import datetime
+
     if isinstance(exp, datetime.datetime):
         if exp.tzinfo is None:
             exp = exp.replace(tzinfo=datetime.timezone.utc)
@@ -111,5 +133,7 @@ async def _await(awaitable: Awaitable[Any]) -> Any:
 
 
 def _in_loop_thread(loop: "asyncio.AbstractEventLoop") -> bool:
+    import threading
+
     thread_id = getattr(loop, "_thread_id", None)
     return thread_id == threading.get_ident()

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any, Dict, Optional, Tuple
+
+TYPE_CHECKING = False  # `typing` only for mypy (start-up time)
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional, Tuple
 
 
 def _snake(name: str) -> str:

@@ -2,11 +2,14 @@
 # fmt: off
 from __future__ import annotations
 
-import datetime
-from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
-
-from ._base import _Shape, _bad, _set, _struct, _struct_list, _seq, _str_list, _str_map, _pages, _apages
+from ._base import _Shape, _bad, _datetime, _set, _struct, _struct_list, _seq, _str_list, _str_map, _pages, _apages
 from ._errors import ServiceError
+
+# Annotations only (`typing` and `datetime` cost start-up time; see _base.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import datetime
+    from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 __all__ = [
     'CreateChatTokenResponse',
@@ -65,14 +68,14 @@ class CreateChatTokenResponse(_Shape):
         else:
             _set(self, 'token', None)
         if token_expiration_time is not None:
-            if not isinstance(token_expiration_time, datetime.datetime):
+            if not isinstance(token_expiration_time, _datetime()):
                 _bad('CreateChatTokenResponse.token_expiration_time', 'datetime', token_expiration_time)
             _v = token_expiration_time
             _set(self, 'token_expiration_time', _v)
         else:
             _set(self, 'token_expiration_time', None)
         if session_expiration_time is not None:
-            if not isinstance(session_expiration_time, datetime.datetime):
+            if not isinstance(session_expiration_time, _datetime()):
                 _bad('CreateChatTokenResponse.session_expiration_time', 'datetime', session_expiration_time)
             _v = session_expiration_time
             _set(self, 'session_expiration_time', _v)
@@ -281,14 +284,14 @@ class CreateLoggingConfigurationResponse(_Shape):
         else:
             _set(self, 'id', None)
         if create_time is not None:
-            if not isinstance(create_time, datetime.datetime):
+            if not isinstance(create_time, _datetime()):
                 _bad('CreateLoggingConfigurationResponse.create_time', 'datetime', create_time)
             _v = create_time
             _set(self, 'create_time', _v)
         else:
             _set(self, 'create_time', None)
         if update_time is not None:
-            if not isinstance(update_time, datetime.datetime):
+            if not isinstance(update_time, _datetime()):
                 _bad('CreateLoggingConfigurationResponse.update_time', 'datetime', update_time)
             _v = update_time
             _set(self, 'update_time', _v)
@@ -440,14 +443,14 @@ class CreateRoomResponse(_Shape):
         else:
             _set(self, 'name', None)
         if create_time is not None:
-            if not isinstance(create_time, datetime.datetime):
+            if not isinstance(create_time, _datetime()):
                 _bad('CreateRoomResponse.create_time', 'datetime', create_time)
             _v = create_time
             _set(self, 'create_time', _v)
         else:
             _set(self, 'create_time', None)
         if update_time is not None:
-            if not isinstance(update_time, datetime.datetime):
+            if not isinstance(update_time, _datetime()):
                 _bad('CreateRoomResponse.update_time', 'datetime', update_time)
             _v = update_time
             _set(self, 'update_time', _v)
@@ -612,14 +615,14 @@ class GetLoggingConfigurationResponse(_Shape):
         else:
             _set(self, 'id', None)
         if create_time is not None:
-            if not isinstance(create_time, datetime.datetime):
+            if not isinstance(create_time, _datetime()):
                 _bad('GetLoggingConfigurationResponse.create_time', 'datetime', create_time)
             _v = create_time
             _set(self, 'create_time', _v)
         else:
             _set(self, 'create_time', None)
         if update_time is not None:
-            if not isinstance(update_time, datetime.datetime):
+            if not isinstance(update_time, _datetime()):
                 _bad('GetLoggingConfigurationResponse.update_time', 'datetime', update_time)
             _v = update_time
             _set(self, 'update_time', _v)
@@ -728,14 +731,14 @@ class GetRoomResponse(_Shape):
         else:
             _set(self, 'name', None)
         if create_time is not None:
-            if not isinstance(create_time, datetime.datetime):
+            if not isinstance(create_time, _datetime()):
                 _bad('GetRoomResponse.create_time', 'datetime', create_time)
             _v = create_time
             _set(self, 'create_time', _v)
         else:
             _set(self, 'create_time', None)
         if update_time is not None:
-            if not isinstance(update_time, datetime.datetime):
+            if not isinstance(update_time, _datetime()):
                 _bad('GetRoomResponse.update_time', 'datetime', update_time)
             _v = update_time
             _set(self, 'update_time', _v)
@@ -847,14 +850,14 @@ class LoggingConfigurationSummary(_Shape):
         else:
             _set(self, 'id', None)
         if create_time is not None:
-            if not isinstance(create_time, datetime.datetime):
+            if not isinstance(create_time, _datetime()):
                 _bad('LoggingConfigurationSummary.create_time', 'datetime', create_time)
             _v = create_time
             _set(self, 'create_time', _v)
         else:
             _set(self, 'create_time', None)
         if update_time is not None:
-            if not isinstance(update_time, datetime.datetime):
+            if not isinstance(update_time, _datetime()):
                 _bad('LoggingConfigurationSummary.update_time', 'datetime', update_time)
             _v = update_time
             _set(self, 'update_time', _v)
@@ -1007,14 +1010,14 @@ class RoomSummary(_Shape):
         else:
             _set(self, 'message_review_handler', None)
         if create_time is not None:
-            if not isinstance(create_time, datetime.datetime):
+            if not isinstance(create_time, _datetime()):
                 _bad('RoomSummary.create_time', 'datetime', create_time)
             _v = create_time
             _set(self, 'create_time', _v)
         else:
             _set(self, 'create_time', None)
         if update_time is not None:
-            if not isinstance(update_time, datetime.datetime):
+            if not isinstance(update_time, _datetime()):
                 _bad('RoomSummary.update_time', 'datetime', update_time)
             _v = update_time
             _set(self, 'update_time', _v)
@@ -1246,14 +1249,14 @@ class UpdateLoggingConfigurationResponse(_Shape):
         else:
             _set(self, 'id', None)
         if create_time is not None:
-            if not isinstance(create_time, datetime.datetime):
+            if not isinstance(create_time, _datetime()):
                 _bad('UpdateLoggingConfigurationResponse.create_time', 'datetime', create_time)
             _v = create_time
             _set(self, 'create_time', _v)
         else:
             _set(self, 'create_time', None)
         if update_time is not None:
-            if not isinstance(update_time, datetime.datetime):
+            if not isinstance(update_time, _datetime()):
                 _bad('UpdateLoggingConfigurationResponse.update_time', 'datetime', update_time)
             _v = update_time
             _set(self, 'update_time', _v)
@@ -1362,14 +1365,14 @@ class UpdateRoomResponse(_Shape):
         else:
             _set(self, 'name', None)
         if create_time is not None:
-            if not isinstance(create_time, datetime.datetime):
+            if not isinstance(create_time, _datetime()):
                 _bad('UpdateRoomResponse.create_time', 'datetime', create_time)
             _v = create_time
             _set(self, 'create_time', _v)
         else:
             _set(self, 'create_time', None)
         if update_time is not None:
-            if not isinstance(update_time, datetime.datetime):
+            if not isinstance(update_time, _datetime()):
                 _bad('UpdateRoomResponse.update_time', 'datetime', update_time)
             _v = update_time
             _set(self, 'update_time', _v)
