@@ -187,6 +187,42 @@ function settle(text) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Calls in flight: the native side reports `(id, envelope)` to `complete` (one function for every
+// client); the promise is settled here. A weak native callback does not keep the process alive,
+// so a ref'd timer does while any call is pending (as an open socket does for v3).
+
+const pending = new Map()
+let lastId = 0
+const keepAlive = setInterval(() => {}, 0x3fffffff)
+keepAlive.unref()
+
+function complete(id, text) {
+  const p = pending.get(id)
+  if (p === undefined) return undefined
+  pending.delete(id)
+  if (pending.size === 0) keepAlive.unref()
+  let out
+  try {
+    out = settle(text)
+  } catch (e) {
+    p.reject(e)
+    return undefined
+  }
+  p.resolve(out)
+  return undefined
+}
+
+function start(n, operation, params, handle) {
+  return new Promise((resolve, reject) => {
+    lastId = (lastId + 1) >>> 0
+    const id = lastId
+    n.call(operation, params, id, handle)
+    if (pending.size === 0) keepAlive.ref()
+    pending.set(id, { resolve, reject })
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
 // abortSignal → native CancelHandle
 
 function withAbort(signal, run) {
@@ -280,7 +316,7 @@ class IvschatClient {
       const c = normalizeCredentials(creds)
       Object.assign(opts, c)
     }
-    return new native.NativeClient(opts, provider)
+    return new native.NativeClient(opts, provider, complete)
   }
 
   async _resolveNative() {
@@ -309,7 +345,7 @@ class IvschatClient {
       return Promise.reject(e)
     }
     const signal = options && options.abortSignal
-    const run = (n) => withAbort(signal, (handle) => n.call(operation, params, handle)).then(settle)
+    const run = (n) => (signal ? withAbort(signal, (handle) => start(n, operation, params, handle)) : start(n, operation, params, undefined))
     if (this._native) return run(this._native)
     return this._resolveNative().then(run)
   }

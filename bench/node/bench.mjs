@@ -1,9 +1,9 @@
 // Benchmark of the Node package `ivschat` against @aws-sdk/client-ivschat v3, both calling a
-// canned-response HTTP server (canned-server.mjs, a separate process):
+// canned-response HTTP server (bench/canned-server, a separate process; canned-server.mjs without it):
 //   1. require + construct: wall time of `node -e` that loads the package and builds a client,
 //      minus bare `node -e 0` (median of N runs);
-//   2. sequential GetRoom calls/s (and µs per call; minus the raw node:http round trip = the
-//      client's overhead);
+//   2. sequential GetRoom calls/s (and µs per call; minus the raw keep-alive round trip, pre-built
+//      request bytes on one socket, = the client's overhead);
 //   3. 64-concurrent GetRoom calls/s;
 //   4. peak RSS of the process that ran 2 and 3.
 // Run: make the release addon first (cd bindings-node && npx napi build --platform --release
@@ -12,6 +12,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 import { existsSync, symlinkSync, mkdirSync } from 'node:fs'
+import os from 'node:os'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const pkgDir = path.resolve(here, '../../bindings-node')
@@ -25,19 +26,26 @@ if (!existsSync(path.join(nm, '@aws-sdk/client-ivschat'))) {
   symlinkSync(path.join(pkgDir, 'node_modules/@aws-sdk/client-ivschat'), path.join(nm, '@aws-sdk/client-ivschat'), 'dir')
 }
 
-// The canned server the Python benchmark uses (bench/python/canned_server.py), when python3 is
-// there; else the equivalent canned-server.mjs.
-const pyServer = path.resolve(here, '../python/canned_server.py')
-const usePython = existsSync(pyServer) && spawnSync('python3', ['--version']).status === 0
-const server = usePython
-  ? spawn('python3', [pyServer], { stdio: ['ignore', 'pipe', 'inherit'] })
+// The Rust canned server (bench/canned-server, `ivschat-canned-server`), built with
+//   CARGO_TARGET_DIR=target/bench-build cargo build --release -p ivschat-canned-server
+// (or BENCH_CANNED_SERVER=/path/to/binary); without it, the equivalent canned-server.mjs.
+const root = path.resolve(here, '../..')
+const rustServer = [
+  process.env.BENCH_CANNED_SERVER,
+  path.join(root, 'target/bench-build/release/ivschat-canned-server'),
+  path.join(root, 'target/release/ivschat-canned-server'),
+].find((p) => p && existsSync(p))
+const serverThreads = process.env.BENCH_SERVER_THREADS ?? '1'
+const server = rustServer
+  ? spawn(rustServer, ['--threads', serverThreads], { stdio: ['ignore', 'pipe', 'inherit'] })
   : spawn(process.execPath, [path.join(here, 'canned-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] })
-const endpoint = await new Promise((resolve) =>
+const endpoint = await new Promise((resolve, reject) => {
+  server.once('error', reject)
   server.stdout.once('data', (d) => {
     const m = String(d).match(/(\d+)\s*$/m)
     resolve(`http://127.0.0.1:${m[1]}`)
-  }),
-)
+  })
+})
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b)
@@ -53,6 +61,7 @@ function startup(code) {
   }
   return median(times)
 }
+const loadBefore = os.loadavg()
 const cfg = `{ region: 'us-east-1', endpoint: '${endpoint}', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }`
 const bare = startup('0')
 const startIvs = startup(`const { IvschatClient } = require('ivschat'); new IvschatClient(${cfg})`) - bare
@@ -67,6 +76,7 @@ const raw = worker('raw')
 const v3 = worker('v3')
 const ivs = worker('ivschat')
 server.kill()
+const loadAfter = os.loadavg()
 
 const f = (x, d = 0) => x.toFixed(d)
 const overheadV3 = v3.seqUsPerCall - raw.seqUsPerCall
@@ -76,10 +86,14 @@ const rows = [
   ['sequential GetRoom', `${f(ivs.seqPerSec)} calls/s (${f(ivs.seqUsPerCall)} µs)`, `${f(v3.seqPerSec)} calls/s (${f(v3.seqUsPerCall)} µs)`, `${f(ivs.seqPerSec / v3.seqPerSec, 1)}×`],
   ['client overhead per call (minus raw round trip)', `${f(overheadIvs)} µs`, `${f(overheadV3)} µs`, `${f(overheadV3 / Math.max(overheadIvs, 0.1), 1)}× less`],
   ['64-concurrent GetRoom', `${f(ivs.concPerSec)} calls/s`, `${f(v3.concPerSec)} calls/s`, `${f(ivs.concPerSec / v3.concPerSec, 1)}×`],
+  ['client CPU per call, sequential / 64 in flight (all threads)', `${f(ivs.seqCpuUsPerCall)} / ${f(ivs.concCpuUsPerCall)} µs`, `${f(v3.seqCpuUsPerCall)} / ${f(v3.concCpuUsPerCall)} µs`, `${f(v3.seqCpuUsPerCall / ivs.seqCpuUsPerCall, 1)}× / ${f(v3.concCpuUsPerCall / ivs.concCpuUsPerCall, 1)}× less`],
   ['peak RSS (warm-up + both runs)', `${f(ivs.peakRssMb)} MB`, `${f(v3.peakRssMb)} MB`, `${f(v3.peakRssMb / ivs.peakRssMb, 1)}× less`],
 ]
-console.log(`canned server: ${usePython ? 'bench/python/canned_server.py' : 'bench/node/canned-server.mjs'}`)
-console.log(`node ${process.version}; raw node:http round trip ${f(raw.seqUsPerCall)} µs sequential, ${f(raw.concPerSec)} req/s at 64 in flight; bare node start ${f(bare, 1)} ms`)
+console.log(`canned server: ${rustServer ? `${path.relative(root, rustServer)} --threads ${serverThreads}` : 'bench/node/canned-server.mjs'}`)
+console.log(`node ${process.version}; raw keep-alive round trip ${f(raw.seqUsPerCall)} µs sequential, ${f(raw.concPerSec)} req/s at 64 in flight; bare node start ${f(bare, 1)} ms`)
+const la = (l) => l.map((x) => x.toFixed(2)).join(', ')
+console.log(`load average (1, 5, 15 min): ${la(loadBefore)} at the start, ${la(loadAfter)} at the end; ${os.cpus().length} CPUs`)
+console.log(`raw CPU per call: ${f(raw.seqCpuUsPerCall)} µs sequential, ${f(raw.concCpuUsPerCall)} µs at 64 in flight`)
 console.log('| measure | ivschat | @aws-sdk/client-ivschat | ratio |')
 console.log('|---|---|---|---|')
 for (const r of rows) console.log(`| ${r.join(' | ')} |`)

@@ -7,9 +7,15 @@
 //! building JS objects through N-API one property at a time), plus `CancelHandle` for
 //! `abortSignal` and `startLocalServer()` (feature `local`).
 //!
-//! Every call resolves (it never rejects) with an envelope, `{"o": output, "m": meta}` or
+//! Every call completes (it never fails) with an envelope, `{"o": output, "m": meta}` or
 //! `{"e": error, "m": meta}`; the facade rebuilds outputs (`Date`s, `$metadata`) and error
 //! classes by name (idiom 2).
+//!
+//! The hot path (`NativeClient.call`) does not create a promise per call: the call runs as one
+//! task on the shared tokio runtime and hands `(id, envelope)` to the client's completion
+//! function, a single weak threadsafe function created with the client. Completions that finish
+//! together reach JavaScript in one event-loop wake-up; the facade keeps the promises (by id)
+//! and keeps the process alive while calls are pending.
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use napi::bindgen_prelude::*;
-use napi::threadsafe_function::ThreadsafeFunction;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
@@ -51,6 +57,34 @@ pub struct NativeOptions {
 /// The facade's credentials provider: an async JS function resolving to a JSON string
 /// `{"accessKeyId", "secretAccessKey", "sessionToken"?, "expirationMs"?}`.
 type ProviderFn = ThreadsafeFunction<(), Promise<String>, (), Status, false, true>;
+
+/// The facade's completion function, `(id, envelope) => undefined`: weak (never keeps the
+/// process alive; the facade does that while calls are pending), errors not passed as arguments.
+type CompleteFn =
+    ThreadsafeFunction<FnArgs<(u32, String)>, (), FnArgs<(u32, String)>, Status, false, true>;
+
+// Rust allocations of the addon (requests, signing, JSON, hyper buffers) are made on the tokio
+// workers and freed on other threads; mimalloc is much cheaper than glibc's arenas for that.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `IVSCHAT_NODE_WORKER_THREADS=N` sets the number of tokio worker threads the calls run on
+/// (default: napi's runtime, one per core).
+#[napi_derive::module_init]
+fn init() {
+    let threads = std::env::var("IVSCHAT_NODE_WORKER_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0);
+    if let Some(n) = threads
+        && let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build()
+    {
+        napi::bindgen_prelude::create_custom_tokio_runtime(rt);
+    }
+}
 
 struct JsProvider(ProviderFn);
 
@@ -155,6 +189,7 @@ fn build_config(
 #[napi]
 pub struct NativeClient {
     client: std::result::Result<ivschat::Client, Arc<ivschat::Error>>,
+    complete: Arc<CompleteFn>,
 }
 
 /// Cancels the call it is passed to (`abortSignal`): the call future is dropped, which drops the
@@ -206,11 +241,13 @@ impl NativeClient {
         #[napi(ts_arg_type = "(() => Promise<string>) | undefined | null")] provider: Option<
             ProviderFn,
         >,
+        #[napi(ts_arg_type = "(id: number, envelope: string) => void")] complete: CompleteFn,
     ) -> Self {
         NativeClient {
             client: build_config(options, provider)
                 .map(|c| ivschat::Client::new(&c))
                 .map_err(Arc::new),
+            complete: Arc::new(complete),
         }
     }
 
@@ -232,37 +269,28 @@ impl NativeClient {
         }
     }
 
-    /// Calls `operation` with wire-named JSON; resolves with the JSON envelope.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn call<'env>(
+    /// Starts `operation` with wire-named JSON; the client's completion function is called
+    /// with `(id, envelope)` when it is done (exactly once, unless the process is exiting).
+    #[napi]
+    pub fn call(
         &self,
-        env: &'env Env,
         operation: String,
         params: String,
+        id: u32,
         cancel: Option<&CancelHandle>,
-    ) -> Result<PromiseRaw<'env, String>> {
+    ) -> Result<()> {
         let client = self.client.clone();
+        let complete = self.complete.clone();
         let cancel = cancel.map(|c| c.inner.clone());
-        env.spawn_future(async move {
-            let client = match client {
-                Ok(c) => c,
-                Err(e) => return Ok(envelope(Err(&e), &ResponseMetadata::default())),
-            };
-            let params: Value = match serde_json::from_str(&params) {
-                Ok(v) => v,
-                Err(e) => {
-                    return Ok(local_error(
-                        "InvalidInput",
-                        &format!("bad params JSON: {e}"),
-                    ));
-                }
-            };
-            let call = client.call_json_with_metadata(&operation, params);
-            Ok(match cancellable(cancel, call).await {
-                Some((result, meta)) => envelope(result.as_ref(), &meta),
-                None => aborted(),
-            })
-        })
+        let done = Completion {
+            id,
+            complete: Some(complete),
+        };
+        napi::bindgen_prelude::spawn(async move {
+            let text = run_call(client, &operation, &params, cancel).await;
+            done.send(text);
+        });
+        Ok(())
     }
 
     /// A pager over `ListRooms` / `ListLoggingConfigurations` (the core's stop rules).
@@ -332,6 +360,60 @@ impl Pager {
     }
 }
 
+/// Reports one call's envelope to the facade: exactly once, also when the task panics or is
+/// dropped unfinished (then with an `InternalError`), so no promise is left pending.
+struct Completion {
+    id: u32,
+    complete: Option<Arc<CompleteFn>>,
+}
+
+impl Completion {
+    fn send(mut self, text: String) {
+        if let Some(f) = self.complete.take() {
+            f.call(
+                (self.id, text).into(),
+                ThreadsafeFunctionCallMode::NonBlocking,
+            );
+        }
+    }
+}
+
+impl Drop for Completion {
+    fn drop(&mut self) {
+        if let Some(f) = self.complete.take() {
+            let text = json!({"e": {"kind": "unhandled", "code": "InternalError",
+                "message": "the call ended without a result (panic or runtime shutdown)",
+                "fields": {}}, "m": [null, null, 0, 0]})
+            .to_string();
+            f.call(
+                (self.id, text).into(),
+                ThreadsafeFunctionCallMode::NonBlocking,
+            );
+        }
+    }
+}
+
+async fn run_call(
+    client: std::result::Result<ivschat::Client, Arc<ivschat::Error>>,
+    operation: &str,
+    params: &str,
+    cancel: Option<Arc<CancelInner>>,
+) -> String {
+    let client = match client {
+        Ok(c) => c,
+        Err(e) => return envelope(Err(&e), &ResponseMetadata::default()),
+    };
+    let params: Value = match serde_json::from_str(params) {
+        Ok(v) => v,
+        Err(e) => return local_error("InvalidInput", &format!("bad params JSON: {e}")),
+    };
+    let call = client.call_json_with_metadata(operation, params);
+    match cancellable(cancel, call).await {
+        Some((result, meta)) => envelope(result.as_ref(), &meta),
+        None => aborted(),
+    }
+}
+
 async fn cancellable<F: std::future::Future>(
     cancel: Option<Arc<CancelInner>>,
     fut: F,
@@ -355,7 +437,17 @@ fn meta_json(m: &ResponseMetadata) -> Value {
 
 fn envelope(result: std::result::Result<&Value, &ivschat::Error>, m: &ResponseMetadata) -> String {
     let doc = match result {
-        Ok(v) => json!({"o": v, "m": meta_json(m)}),
+        // Written directly: `json!` would deep-copy the output.
+        Ok(v) => {
+            let mut out = Vec::with_capacity(512);
+            out.extend_from_slice(b"{\"o\":");
+            let _ = serde_json::to_writer(&mut out, v);
+            out.extend_from_slice(b",\"m\":");
+            let _ = serde_json::to_writer(&mut out, &meta_json(m));
+            out.push(b'}');
+            // serde_json writes UTF-8 only.
+            return String::from_utf8(out).unwrap_or_default();
+        }
         Err(e) => {
             let kind = match e {
                 ivschat::Error::Unhandled(_) => "unhandled",
