@@ -46,6 +46,17 @@ fn clear_aws_env(dir: &Path) {
     set("AWS_EC2_METADATA_DISABLED", "true");
 }
 
+/// Sends one call and returns the access key id it was signed with.
+async fn signing_key(client: &ivschat::Client, server: &ScriptedServer) -> String {
+    client
+        .delete_room()
+        .identifier(ROOM_ARN)
+        .send()
+        .await
+        .unwrap();
+    server.requests().pop().unwrap().access_key().to_owned()
+}
+
 #[tokio::test]
 async fn configuration_comes_from_the_environment() {
     let dir = std::env::temp_dir().join(format!("ivschat-env-{}", std::process::id()));
@@ -122,30 +133,12 @@ async fn configuration_comes_from_the_environment() {
 
     let client = ivschat::Client::from_env().await.unwrap();
     assert_eq!(client.config().region(), "us-west-2");
-    client
-        .delete_room()
-        .identifier(ROOM_ARN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        server.requests().pop().unwrap().access_key().to_owned(),
-        "AKIDDEFAULT"
-    );
+    assert_eq!(signing_key(&client, &server).await, "AKIDDEFAULT");
 
     set("AWS_PROFILE", "dev");
     let client = ivschat::Client::from_env().await.unwrap();
     assert_eq!(client.config().region(), "ap-northeast-1");
-    client
-        .delete_room()
-        .identifier(ROOM_ARN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        server.requests().pop().unwrap().access_key().to_owned(),
-        "AKIDDEV"
-    );
+    assert_eq!(signing_key(&client, &server).await, "AKIDDEV");
 
     let client = ivschat::Client::new(
         &ivschat::Config::builder()
@@ -156,16 +149,7 @@ async fn configuration_comes_from_the_environment() {
             .unwrap(),
     );
     assert_eq!(client.config().region(), "eu-central-1");
-    client
-        .delete_room()
-        .identifier(ROOM_ARN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        server.requests().pop().unwrap().access_key().to_owned(),
-        "AKIDPROCESS"
-    );
+    assert_eq!(signing_key(&client, &server).await, "AKIDPROCESS");
 
     // The lazy default chain of a plain builder (no explicit credentials) finds the same keys.
     let client = ivschat::Client::new(
@@ -174,16 +158,7 @@ async fn configuration_comes_from_the_environment() {
             .build()
             .unwrap(),
     );
-    client
-        .delete_room()
-        .identifier(ROOM_ARN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        server.requests().pop().unwrap().access_key().to_owned(),
-        "AKIDDEV"
-    );
+    assert_eq!(signing_key(&client, &server).await, "AKIDDEV");
 
     // 4. An empty chain fails with a credentials error, not a panic or a hang.
     clear_aws_env(&dir);
