@@ -309,3 +309,28 @@ async fn session_tokens_are_sent() {
             .contains("SignedHeaders=host;x-amz-date;x-amz-security-token,")
     );
 }
+
+#[tokio::test]
+async fn a_malformed_member_is_named_in_the_parse_error() {
+    let server = ScriptedServer::start(vec![json(
+        200,
+        r#"{"arn": "a", "maximumMessageLength": "ten"}"#,
+    )])
+    .await;
+    let err = client(&server.url)
+        .get_room()
+        .identifier(ROOM_ARN)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ivschat::Error::InvalidResponse(_)), "{err:?}");
+    assert_eq!(
+        (err.code(), err.http_status()),
+        ("ResponseParseError", Some(200))
+    );
+    assert!(
+        err.message().contains("maximumMessageLength"),
+        "{}",
+        err.message()
+    );
+}

@@ -132,8 +132,12 @@ pub(crate) fn parse_output<O: DeserializeOwned>(
     })
 }
 
-/// Deserialises a whole JSON document, naming the path of the member that failed.
+/// Deserialises a whole JSON document, naming the path of the member that failed. The common,
+/// valid case takes the plain parser; only a failure is parsed again to find the path.
 pub(crate) fn from_json_slice<T: DeserializeOwned>(json: &[u8]) -> Result<T, String> {
+    if let Ok(value) = serde_json::from_slice(json) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(json);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())?;
