@@ -237,57 +237,52 @@ async fn handle(ctx: &Ctx, text: &str) {
             id,
             reason,
         } => {
-            if !ctx.has("DELETE_MESSAGE") {
-                ctx.reply_error(
-                    &request_id,
-                    403,
-                    "Forbidden: capability DELETE_MESSAGE is required",
-                );
-                return;
-            }
-            let Some(room) = current_room(ctx, &request_id) else {
-                return;
-            };
-            let frame = frames::delete_message_event(new_id(), &request_id, &id, reason.as_deref());
-            ctx.shared.messaging.log(
-                &ctx.shared,
-                &ctx.info.account_id,
-                &room,
-                "EVENT",
-                &frame.payload,
-            );
-            ctx.room.broadcast(&frame.text);
+            moderate(ctx, &request_id, "DELETE_MESSAGE", |request_id| {
+                frames::delete_message_event(new_id(), request_id, &id, reason.as_deref())
+            });
         }
         Request::DisconnectUser {
             request_id,
             user_id,
             reason,
         } => {
-            if !ctx.has("DISCONNECT_USER") {
-                ctx.reply_error(
-                    &request_id,
-                    403,
-                    "Forbidden: capability DISCONNECT_USER is required",
-                );
-                return;
+            let done = moderate(ctx, &request_id, "DISCONNECT_USER", |request_id| {
+                frames::disconnect_user_event(new_id(), request_id, &user_id, reason.as_deref())
+            });
+            if done {
+                ctx.room
+                    .close_user(&user_id, 1000, "Disconnected by moderator");
             }
-            let Some(room) = current_room(ctx, &request_id) else {
-                return;
-            };
-            let frame =
-                frames::disconnect_user_event(new_id(), &request_id, &user_id, reason.as_deref());
-            ctx.shared.messaging.log(
-                &ctx.shared,
-                &ctx.info.account_id,
-                &room,
-                "EVENT",
-                &frame.payload,
-            );
-            ctx.room.broadcast(&frame.text);
-            ctx.room
-                .close_user(&user_id, 1000, "Disconnected by moderator");
         }
     }
+}
+
+/// A moderation request: needs `capability` (ERROR 403) and a live room (ERROR 404); then its
+/// event is logged and broadcast. Returns whether it was carried out.
+fn moderate(
+    ctx: &Ctx,
+    request_id: &str,
+    capability: &str,
+    event: impl FnOnce(&str) -> frames::Frame,
+) -> bool {
+    if !ctx.has(capability) {
+        let message = format!("Forbidden: capability {capability} is required");
+        ctx.reply_error(request_id, 403, &message);
+        return false;
+    }
+    let Some(room) = current_room(ctx, request_id) else {
+        return false;
+    };
+    let frame = event(request_id);
+    ctx.shared.messaging.log(
+        &ctx.shared,
+        &ctx.info.account_id,
+        &room,
+        "EVENT",
+        &frame.payload,
+    );
+    ctx.room.broadcast(&frame.text);
+    true
 }
 
 /// The room as stored now (so UpdateRoom applies at once); ERROR 404 + close when deleted.
