@@ -59,11 +59,9 @@ def _native_client(
     return native, adapter
 
 
-class Client(_SyncOperations):
-    """The synchronous IVS Chat client. Thread-safe: share one across threads (calls release
-    the GIL while they wait). Keywords as in ``boto3.client("ivschat", ...)``; without
-    credentials, the AWS default chain; ``credentials_provider`` is a callable (sync or async)
-    returning ``ivschat.Credentials``, a dict or a tuple."""
+class _Configured:
+    """What both clients share: boto3's constructor keywords, checked, turned into one
+    ``_native.NativeClient``."""
 
     def __init__(
         self,
@@ -82,19 +80,35 @@ class Client(_SyncOperations):
         credentials_provider: Optional[CredentialsProvider] = None,
         _initial_backoff_ms: Optional[int] = None,
     ) -> None:
-        self._native, self._adapter = _native_client(
+        self._raw, adapter = _native_client(
             region, endpoint_url, aws_access_key_id, aws_secret_access_key, aws_session_token,
             profile_name, use_fips_endpoint, use_dualstack_endpoint, max_attempts,
             connect_timeout, read_timeout, credentials_provider, _initial_backoff_ms,
         )
+        self._native = self._wrap(self._raw, adapter)
+
+    @staticmethod
+    def _wrap(native: Any, adapter: Optional[Adapter]) -> Any:
+        """What the generated operations call (`Client`: the native client itself)."""
+        return native
 
     @property
     def region(self) -> str:
-        return str(self._native.region)
+        return str(self._raw.region)
 
     @property
     def endpoint_url(self) -> str:
-        return str(self._native.endpoint_url)
+        return str(self._raw.endpoint_url)
+
+    def __repr__(self) -> str:
+        return f"ivschat.{type(self).__name__}(region={self.region!r}, endpoint_url={self.endpoint_url!r})"
+
+
+class Client(_Configured, _SyncOperations):
+    """The synchronous IVS Chat client. Thread-safe: share one across threads (calls release
+    the GIL while they wait). Keywords as in ``boto3.client("ivschat", ...)``; without
+    credentials, the AWS default chain; ``credentials_provider`` is a callable (sync or async)
+    returning ``ivschat.Credentials``, a dict or a tuple."""
 
     def close(self) -> None:
         """Nothing to release eagerly (connections close with the client); for symmetry."""
@@ -104,9 +118,6 @@ class Client(_SyncOperations):
 
     def __exit__(self, et: Optional[Type[BaseException]], ev: Optional[BaseException], tb: Optional[TracebackType]) -> None:
         self.close()
-
-    def __repr__(self) -> str:
-        return f"ivschat.Client(region={self.region!r}, endpoint_url={self.endpoint_url!r})"
 
 
 class _LoopAware:
@@ -136,42 +147,13 @@ class _LoopAware:
         return self._n.paginate(op, params)
 
 
-class AsyncClient(_AsyncOperations):
+class AsyncClient(_Configured, _AsyncOperations):
     """The asyncio IVS Chat client (same keywords as ``Client``). Every method is a coroutine;
     cancelling it cancels the request. ``paginate_*`` return async iterators."""
 
-    def __init__(
-        self,
-        *,
-        region: Optional[str] = None,
-        endpoint_url: Optional[str] = None,
-        aws_access_key_id: Optional[str] = None,
-        aws_secret_access_key: Optional[str] = None,
-        aws_session_token: Optional[str] = None,
-        profile_name: Optional[str] = None,
-        use_fips_endpoint: Optional[bool] = None,
-        use_dualstack_endpoint: Optional[bool] = None,
-        max_attempts: Optional[int] = None,
-        connect_timeout: Optional[float] = None,
-        read_timeout: Optional[float] = None,
-        credentials_provider: Optional[CredentialsProvider] = None,
-        _initial_backoff_ms: Optional[int] = None,
-    ) -> None:
-        native, adapter = _native_client(
-            region, endpoint_url, aws_access_key_id, aws_secret_access_key, aws_session_token,
-            profile_name, use_fips_endpoint, use_dualstack_endpoint, max_attempts,
-            connect_timeout, read_timeout, credentials_provider, _initial_backoff_ms,
-        )
-        self._raw = native
-        self._native = native if adapter is None else _LoopAware(native, adapter)
-
-    @property
-    def region(self) -> str:
-        return str(self._raw.region)
-
-    @property
-    def endpoint_url(self) -> str:
-        return str(self._raw.endpoint_url)
+    @staticmethod
+    def _wrap(native: Any, adapter: Optional[Adapter]) -> Any:
+        return native if adapter is None else _LoopAware(native, adapter)
 
     async def close(self) -> None:
         """Nothing to release eagerly; for symmetry with ``async with``."""
@@ -181,7 +163,3 @@ class AsyncClient(_AsyncOperations):
 
     async def __aexit__(self, et: Optional[Type[BaseException]], ev: Optional[BaseException], tb: Optional[TracebackType]) -> None:
         await self.close()
-
-    def __repr__(self) -> str:
-        return f"ivschat.AsyncClient(region={self.region!r}, endpoint_url={self.endpoint_url!r})"
-
