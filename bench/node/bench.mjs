@@ -72,23 +72,33 @@ function worker(which) {
   if (r.status !== 0) throw new Error(`${which} worker failed`)
   return JSON.parse(r.stdout.trim().split('\n').pop())
 }
-const raw = worker('raw')
-const v3 = worker('v3')
-const ivs = worker('ivschat')
+// Interleaved rounds (raw, v3, ivschat, raw, ...): a change in the machine's load hits every
+// client alike. Each figure is the median of its rounds; the overhead ratio is taken per round.
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const runsOf = { raw: [], v3: [], ivschat: [] }
+for (let i = 0; i < rounds; i++) for (const which of Object.keys(runsOf)) runsOf[which].push(worker(which))
 server.kill()
 const loadAfter = os.loadavg()
+const mid = (runs) => Object.fromEntries(Object.keys(runs[0]).filter((k) => k !== 'which').map((k) => [k, median(runs.map((r) => r[k]))]))
+const raw = mid(runsOf.raw)
+const v3 = mid(runsOf.v3)
+const ivs = mid(runsOf.ivschat)
+const overheadRatios = runsOf.v3
+  .map((r, i) => (r.seqUsPerCall - runsOf.raw[i].seqUsPerCall) / Math.max(runsOf.ivschat[i].seqUsPerCall - runsOf.raw[i].seqUsPerCall, 0.1))
+  .sort((a, b) => a - b)
 
 const f = (x, d = 0) => x.toFixed(d)
-const overheadV3 = v3.seqUsPerCall - raw.seqUsPerCall
-const overheadIvs = ivs.seqUsPerCall - raw.seqUsPerCall
+const overheadV3 = median(runsOf.v3.map((r, i) => r.seqUsPerCall - runsOf.raw[i].seqUsPerCall))
+const overheadIvs = median(runsOf.ivschat.map((r, i) => r.seqUsPerCall - runsOf.raw[i].seqUsPerCall))
 const rows = [
   ['require + construct (over bare node)', `${f(startIvs, 1)} ms`, `${f(startV3, 1)} ms`, `${f(startV3 / startIvs, 1)}× less`],
   ['sequential GetRoom', `${f(ivs.seqPerSec)} calls/s (${f(ivs.seqUsPerCall)} µs)`, `${f(v3.seqPerSec)} calls/s (${f(v3.seqUsPerCall)} µs)`, `${f(ivs.seqPerSec / v3.seqPerSec, 1)}×`],
-  ['client overhead per call (minus raw round trip)', `${f(overheadIvs)} µs`, `${f(overheadV3)} µs`, `${f(overheadV3 / Math.max(overheadIvs, 0.1), 1)}× less`],
+  ['client overhead per call (minus raw round trip)', `${f(overheadIvs)} µs`, `${f(overheadV3)} µs`, `${f(median(overheadRatios), 1)}× less (rounds ${f(overheadRatios[0], 1)}–${f(overheadRatios.at(-1), 1)})`],
   ['64-concurrent GetRoom', `${f(ivs.concPerSec)} calls/s`, `${f(v3.concPerSec)} calls/s`, `${f(ivs.concPerSec / v3.concPerSec, 1)}×`],
   ['client CPU per call, sequential / 64 in flight (all threads)', `${f(ivs.seqCpuUsPerCall)} / ${f(ivs.concCpuUsPerCall)} µs`, `${f(v3.seqCpuUsPerCall)} / ${f(v3.concCpuUsPerCall)} µs`, `${f(v3.seqCpuUsPerCall / ivs.seqCpuUsPerCall, 1)}× / ${f(v3.concCpuUsPerCall / ivs.concCpuUsPerCall, 1)}× less`],
   ['peak RSS (warm-up + both runs)', `${f(ivs.peakRssMb)} MB`, `${f(v3.peakRssMb)} MB`, `${f(v3.peakRssMb / ivs.peakRssMb, 1)}× less`],
 ]
+console.log(`${rounds} interleaved rounds per client (medians)`)
 console.log(`canned server: ${rustServer ? `${path.relative(root, rustServer)} --threads ${serverThreads}` : 'bench/node/canned-server.mjs'}`)
 console.log(`node ${process.version}; raw keep-alive round trip ${f(raw.seqUsPerCall)} µs sequential, ${f(raw.concPerSec)} req/s at 64 in flight; bare node start ${f(bare, 1)} ms`)
 const la = (l) => l.map((x) => x.toFixed(2)).join(', ')

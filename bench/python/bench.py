@@ -29,6 +29,10 @@ PY = sys.executable
 QUICK = "--quick" in sys.argv
 SEQ_N = 1000 if QUICK else 4000
 CONC_N = 4000 if QUICK else 16000
+# Sequential workloads run in interleaved rounds (raw, Client, AsyncClient, boto3, raw, ...) so a
+# change in the machine's load hits every client alike; each figure is the median of its rounds,
+# and the overhead ratio is taken within each round.
+ROUNDS = 1 if QUICK else 5
 KW = dict(region="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
 ARN = "arn:aws:ivschat:us-east-1:000000000000:room/abcdEFGH1234"
 
@@ -142,8 +146,11 @@ STARTUP = {
 
 
 def run_workload(name: str, url: str, n: int) -> Dict[str, float]:
-    code = (f"URL={url!r}; N={n}; ARN={ARN!r}; KW={KW!r}\n" + WORKLOADS[name]
-            + "\nimport resource, json; print(json.dumps({'rate': RESULT, 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
+    code = (f"URL={url!r}; N={n}; ARN={ARN!r}; KW={KW!r}\n"
+            + "import time as _time; _cpu = [0.0]\n"
+            + WORKLOADS[name].replace("t = time.perf_counter()", "t = time.perf_counter(); _cpu[0] = _time.process_time()")
+            + "\n_cpu_us = (_time.process_time() - _cpu[0]) * 1e6 / N"
+            + "\nimport resource, json; print(json.dumps({'rate': RESULT, 'cpu_us': _cpu_us, 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
     out = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
 
@@ -154,13 +161,19 @@ def startup(code: str) -> float:
     return statistics.median(runs)
 
 
+def median_run(runs: List[Dict[str, float]]) -> Dict[str, float]:
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
 def main() -> None:
-    results: Dict[str, Dict[str, float]] = {}
+    rounds: Dict[str, List[Dict[str, float]]] = {}
+    sequential = ("raw", "ivschat-sync", "ivschat-async", "boto3")
     server, url = start_server(workers=1)
     try:
-        for name in ("raw", "ivschat-sync", "ivschat-async", "boto3"):
-            n = SEQ_N // 4 if name == "boto3" else SEQ_N
-            results[name] = run_workload(name, url, n)
+        for _ in range(ROUNDS):
+            for name in sequential:
+                n = SEQ_N // 4 if name == "boto3" else SEQ_N
+                rounds.setdefault(name, []).append(run_workload(name, url, n))
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
@@ -168,27 +181,39 @@ def main() -> None:
     # total); the Rust server keeps 1 thread, which is far from saturated, leaving a core free.
     server, url = start_server(workers=2 if PY_SERVER else 1)
     try:
-        results["ivschat-async-64"] = run_workload("ivschat-async-64", url, CONC_N)
-        results["boto3-64-threads"] = run_workload("boto3-64-threads", url, CONC_N // 8)
+        for _ in range(max(1, ROUNDS // 2)):
+            rounds.setdefault("ivschat-async-64", []).append(run_workload("ivschat-async-64", url, CONC_N))
+            rounds.setdefault("boto3-64-threads", []).append(run_workload("boto3-64-threads", url, CONC_N // 8))
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
     st = {k: startup(v) for k, v in STARTUP.items()}
+    results = {name: median_run(runs) for name, runs in rounds.items()}
 
-    raw_us = 1e6 / results["raw"]["rate"]
-    def overhead(name: str) -> float:
-        return 1e6 / results[name]["rate"] - raw_us
+    def us(run: Dict[str, float]) -> float:
+        return 1e6 / run["rate"]
 
-    print(f"\nPython {sys.version.split()[0]}, {os.cpu_count()} CPUs; canned GetRoom server ({'asyncio' if PY_SERVER else 'Rust, 1 thread'}, same machine); load average {os.getloadavg()[0]:.2f} at the end\n")
+    def overheads(name: str) -> List[float]:
+        return [us(r) - us(raw) for r, raw in zip(rounds[name], rounds["raw"])]
+
+    def ratio_range(name: str) -> str:
+        ratios = sorted(b / max(o, 0.1) for b, o in zip(overheads("boto3"), overheads(name)))
+        return f"{statistics.median(ratios):.1f}x (rounds {ratios[0]:.1f}–{ratios[-1]:.1f})"
+
+    raw_us = statistics.median(us(r) for r in rounds["raw"])
+    over = {name: statistics.median(overheads(name)) for name in ("ivschat-sync", "ivschat-async", "boto3")}
+    print(f"\nPython {sys.version.split()[0]}, {os.cpu_count()} CPUs; canned GetRoom server ({'asyncio' if PY_SERVER else 'Rust, 1 thread'}, same machine); "
+          f"{ROUNDS} interleaved rounds of the sequential runs (medians); load average {os.getloadavg()[0]:.2f} at the end\n")
     print("| measurement | ivschat | boto3 | ratio |")
     print("|---|---|---|---|")
     base = st["python (empty)"]
     print(f"| start-up: import + client (ms, interpreter {base*1000:.0f} ms excluded) | {(st['ivschat']-base)*1000:.1f} | {(st['boto3']-base)*1000:.1f} | {(st['boto3']-base)/(st['ivschat']-base):.0f}x |")
     print(f"| sequential GetRoom, Client (calls/s) | {results['ivschat-sync']['rate']:.0f} | {results['boto3']['rate']:.0f} | {results['ivschat-sync']['rate']/results['boto3']['rate']:.1f}x |")
     print(f"| sequential GetRoom, AsyncClient (calls/s) | {results['ivschat-async']['rate']:.0f} | | {results['ivschat-async']['rate']/results['boto3']['rate']:.1f}x |")
-    print(f"| raw keep-alive round trip (µs) | {raw_us:.1f} | | |")
-    print(f"| per-call client overhead, Client (µs) | {overhead('ivschat-sync'):.1f} | {overhead('boto3'):.1f} | {overhead('boto3')/overhead('ivschat-sync'):.0f}x |")
-    print(f"| per-call client overhead, AsyncClient (µs) | {overhead('ivschat-async'):.1f} | | {overhead('boto3')/overhead('ivschat-async'):.0f}x |")
+    print(f"| raw keep-alive round trip (µs; CPU µs) | {raw_us:.1f}; {results['raw']['cpu_us']:.1f} | | |")
+    print(f"| per-call client overhead, Client (µs) | {over['ivschat-sync']:.1f} | {over['boto3']:.1f} | {ratio_range('ivschat-sync')} |")
+    print(f"| per-call client overhead, AsyncClient (µs) | {over['ivschat-async']:.1f} | | {ratio_range('ivschat-async')} |")
+    print(f"| CPU per call, Client / AsyncClient / boto3 (µs, all threads) | {results['ivschat-sync']['cpu_us']:.0f} / {results['ivschat-async']['cpu_us']:.0f} | {results['boto3']['cpu_us']:.0f} | |")
     print(f"| 64 concurrent: AsyncClient / boto3 on 64 threads (calls/s) | {results['ivschat-async-64']['rate']:.0f} | {results['boto3-64-threads']['rate']:.0f} | {results['ivschat-async-64']['rate']/results['boto3-64-threads']['rate']:.1f}x |")
     print(f"| AsyncClient at 64 in flight vs boto3 sequential | {results['ivschat-async-64']['rate']:.0f} | {results['boto3']['rate']:.0f} | {results['ivschat-async-64']['rate']/results['boto3']['rate']:.1f}x |")
     print(f"| peak RSS, sequential sync run (MB) | {results['ivschat-sync']['rss_mb']:.0f} | {results['boto3']['rss_mb']:.0f} | |")

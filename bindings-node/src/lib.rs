@@ -401,15 +401,12 @@ async fn run_call(
 ) -> String {
     let client = match client {
         Ok(c) => c,
-        Err(e) => return envelope(Err(&e), &ResponseMetadata::default()),
+        Err(e) => return error_envelope(&e, &ResponseMetadata::default()),
     };
-    let params: Value = match serde_json::from_str(params) {
-        Ok(v) => v,
-        Err(e) => return local_error("InvalidInput", &format!("bad params JSON: {e}")),
-    };
-    let call = client.call_json_with_metadata(operation, params);
+    let call = client.call_json_text_with_metadata(operation, params);
     match cancellable(cancel, call).await {
-        Some((result, meta)) => envelope(result.as_ref(), &meta),
+        Some((Ok(output), meta)) => output_envelope(&output, &meta),
+        Some((Err(e), meta)) => error_envelope(&e, &meta),
         None => aborted(),
     }
 }
@@ -435,47 +432,52 @@ fn meta_json(m: &ResponseMetadata) -> Value {
     json!([m.http_status, m.request_id, m.attempts, delay_ms])
 }
 
+/// `{"o": output, "m": meta}`, with the output already JSON text.
+fn output_envelope(output: &str, m: &ResponseMetadata) -> String {
+    let meta = meta_json(m).to_string();
+    let mut out = String::with_capacity(output.len() + meta.len() + 12);
+    out.push_str("{\"o\":");
+    out.push_str(output);
+    out.push_str(",\"m\":");
+    out.push_str(&meta);
+    out.push('}');
+    out
+}
+
 fn envelope(result: std::result::Result<&Value, &ivschat::Error>, m: &ResponseMetadata) -> String {
-    let doc = match result {
-        // Written directly: `json!` would deep-copy the output.
-        Ok(v) => {
-            let mut out = Vec::with_capacity(512);
-            out.extend_from_slice(b"{\"o\":");
-            let _ = serde_json::to_writer(&mut out, v);
-            out.extend_from_slice(b",\"m\":");
-            let _ = serde_json::to_writer(&mut out, &meta_json(m));
-            out.push(b'}');
-            // serde_json writes UTF-8 only.
-            return String::from_utf8(out).unwrap_or_default();
-        }
-        Err(e) => {
-            let kind = match e {
-                ivschat::Error::Unhandled(_) => "unhandled",
-                ivschat::Error::Transport(_) => "transport",
-                ivschat::Error::Timeout(_) => "timeout",
-                ivschat::Error::Credentials(_) => "credentials",
-                ivschat::Error::InvalidResponse(_) => "response",
-                ivschat::Error::Construction(_) => "construction",
-                ivschat::Error::InvalidInput(_) => "input",
-                _ => "service",
-            };
-            let member = match e {
-                ivschat::Error::InvalidInput(b) => b.member().map(str::to_owned),
-                _ => None,
-            };
-            json!({"e": {
-                "kind": kind,
-                "code": e.code(),
-                "message": e.message(),
-                "status": e.http_status(),
-                "requestId": e.request_id(),
-                "retryable": e.is_retryable(),
-                "fields": Value::Object(e.fields()),
-                "member": member,
-            }, "m": meta_json(m)})
-        }
+    match result {
+        Ok(v) => output_envelope(&v.to_string(), m),
+        Err(e) => error_envelope(e, m),
+    }
+}
+
+/// `{"e": error, "m": meta}`: what the facade needs to rebuild the error class.
+fn error_envelope(e: &ivschat::Error, m: &ResponseMetadata) -> String {
+    let kind = match e {
+        ivschat::Error::Unhandled(_) => "unhandled",
+        ivschat::Error::Transport(_) => "transport",
+        ivschat::Error::Timeout(_) => "timeout",
+        ivschat::Error::Credentials(_) => "credentials",
+        ivschat::Error::InvalidResponse(_) => "response",
+        ivschat::Error::Construction(_) => "construction",
+        ivschat::Error::InvalidInput(_) => "input",
+        _ => "service",
     };
-    doc.to_string()
+    let member = match e {
+        ivschat::Error::InvalidInput(b) => b.member().map(str::to_owned),
+        _ => None,
+    };
+    json!({"e": {
+        "kind": kind,
+        "code": e.code(),
+        "message": e.message(),
+        "status": e.http_status(),
+        "requestId": e.request_id(),
+        "retryable": e.is_retryable(),
+        "fields": Value::Object(e.fields()),
+        "member": member,
+    }, "m": meta_json(m)})
+    .to_string()
 }
 
 fn local_error(code: &str, message: &str) -> String {

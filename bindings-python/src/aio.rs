@@ -163,7 +163,7 @@ fn parts(py: Python<'_>) -> PyResult<&PyParts> {
 /// run by a decref): that code could switch threads, and another thread waiting for the lock
 /// with the GIL would deadlock.
 fn bridge_for(py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<Shared>> {
-    let pid = std::process::id();
+    let pid = crate::runtime::fork_generation();
     let known: Vec<Py<LoopBridge>> = {
         let mut reg = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
         if reg.pid != pid {

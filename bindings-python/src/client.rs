@@ -1,6 +1,6 @@
 //! `NativeClient`: one `ivschat::Client`, called by operation name with wire-named dicts.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use ivschat::paginator::PaginationStream;
@@ -11,32 +11,44 @@ use crate::aio::{self, Done};
 use crate::convert::py_to_json;
 use crate::credentials::PyCredentialsProvider;
 use crate::error::to_pyerr;
-use crate::runtime::{block_on, block_on_in, runtime};
-
-/// Sync calls run on the one process-wide runtime (the binding's contract). The experimental
-/// per-thread runtimes (`IVSCHAT_PER_THREAD_RUNTIME=1`) trade that and the shared connection pool
-/// for fewer thread hops; they stay opt-in until the core's per-call cost is reduced.
-fn per_thread_enabled() -> bool {
-    std::env::var_os("IVSCHAT_PER_THREAD_RUNTIME").is_some_and(|v| v == "1")
-}
+use crate::runtime::{block_on, block_on_in, blocking_runtime, runtime};
 
 #[pyclass(module = "ivschat._native", frozen)]
 pub struct NativeClient {
     builder: ivschat::ConfigBuilder,
     load_defaults: bool,
-    /// The process that built `client`.
+    /// The [`crate::runtime::fork_generation`] that built `clients`.
     pid: u32,
-    client: ivschat::Client,
-    /// A forked child's own client (its pid, the client).
-    child: Mutex<Option<(u32, ivschat::Client)>>,
+    clients: Arc<Clients>,
+    /// A forked child's own clients (its generation, the clients).
+    child: Mutex<Option<(u32, Arc<Clients>)>>,
     region: String,
     endpoint_url: String,
-    /// Sync calls use per-thread clients (see `runtime::ThreadRuntime`), which is only done when
-    /// the credentials are explicit (static or a callback with a shared cache): the default
-    /// chain would be resolved once per thread.
-    per_thread: bool,
-    /// Liveness token: per-thread clients of a dropped `NativeClient` are released.
-    alive: Arc<()>,
+}
+
+/// The core client of one process, in two forms sharing configuration, credentials and retry
+/// quota: `shared` has its connections on the multi-thread runtime (async calls, pagination);
+/// `blocking`, made on the first blocking call, has its own on [`blocking_runtime`].
+struct Clients {
+    shared: ivschat::Client,
+    blocking: OnceLock<ivschat::Client>,
+}
+
+impl Clients {
+    fn new(shared: ivschat::Client) -> Arc<Self> {
+        Arc::new(Clients {
+            shared,
+            blocking: OnceLock::new(),
+        })
+    }
+
+    fn blocking(&self) -> Result<ivschat::Client, ivschat::Error> {
+        if let Some(c) = self.blocking.get() {
+            return Ok(c.clone());
+        }
+        let made = self.shared.with_own_connections()?;
+        Ok(self.blocking.get_or_init(|| made).clone())
+    }
 }
 
 fn build(
@@ -54,12 +66,12 @@ fn build(
 }
 
 impl NativeClient {
-    /// The client of this process: a forked child builds a new one (the parent's connection
-    /// pool belongs to the parent's runtime).
-    fn client(&self, py: Python<'_>) -> PyResult<ivschat::Client> {
-        let pid = std::process::id();
+    /// The clients of this process: a forked child builds new ones (the parent's connection
+    /// pools belong to the parent's runtimes).
+    fn clients(&self, py: Python<'_>) -> PyResult<Arc<Clients>> {
+        let pid = crate::runtime::fork_generation();
         if pid == self.pid {
-            return Ok(self.client.clone());
+            return Ok(self.clients.clone());
         }
         // A forked child. The lock may have been copied while held: never wait on it.
         let mut slot = match self.child.try_lock() {
@@ -67,17 +79,17 @@ impl NativeClient {
             Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
             Err(std::sync::TryLockError::WouldBlock) => None,
         };
-        if let Some(Some((owner, client))) = slot.as_deref()
+        if let Some(Some((owner, clients))) = slot.as_deref()
             && *owner == pid
         {
-            return Ok(client.clone());
+            return Ok(clients.clone());
         }
         let config = build(py, &self.builder, self.load_defaults)?;
-        let client = ivschat::Client::new(&config);
+        let clients = Clients::new(ivschat::Client::new(&config));
         if let Some(slot) = slot.as_mut() {
-            **slot = Some((pid, client.clone()));
+            **slot = Some((pid, clients.clone()));
         }
-        Ok(client)
+        Ok(clients)
     }
 }
 
@@ -136,7 +148,6 @@ impl NativeClient {
         if let Some(p) = profile_name {
             b = b.profile_name(p);
         }
-        let mut has_credentials = true;
         match (
             aws_access_key_id,
             aws_secret_access_key,
@@ -148,7 +159,7 @@ impl NativeClient {
             (None, None, Some(provider)) => {
                 b = b.credentials_provider(PyCredentialsProvider::new(provider));
             }
-            (None, None, None) => has_credentials = false,
+            (None, None, None) => {}
             (_, _, Some(_)) => {
                 return Err(pyo3::exceptions::PyTypeError::new_err(
                     "pass either credentials_provider or aws_access_key_id/aws_secret_access_key, not both",
@@ -188,7 +199,6 @@ impl NativeClient {
             .is_ok_and(|r| !r.trim().is_empty());
         // The profile (or IMDS) gives the region only through the async default chain.
         let load_defaults = !has_region && !region_from_env;
-        let per_thread = has_credentials && !load_defaults && per_thread_enabled();
         let config = build(py, &b, load_defaults)?;
         let client = ivschat::Client::new(&config);
         Ok(NativeClient {
@@ -196,11 +206,9 @@ impl NativeClient {
             endpoint_url: config.endpoint_url().to_owned(),
             builder: b,
             load_defaults,
-            pid: std::process::id(),
-            client,
+            pid: crate::runtime::fork_generation(),
+            clients: Clients::new(client),
             child: Mutex::new(None),
-            per_thread,
-            alive: Arc::new(()),
         })
     }
 
@@ -222,24 +230,8 @@ impl NativeClient {
         params: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let params = py_to_json(params, "params")?;
-        if self.per_thread
-            && let Some(local) = crate::runtime::thread_runtime()
-        {
-            let client = local.client(&self.alive, || {
-                let config = build(py, &self.builder, false)?;
-                Ok(ivschat::Client::new(&config))
-            })?;
-            let call = async {
-                // One turn of this thread's I/O driver first, so pooled connections that the
-                // server closed while this thread was away are noticed before one is reused.
-                tokio::task::yield_now().await;
-                client.call_json(op, params).await
-            };
-            let result = block_on_in(py, &local.rt, call)?;
-            return Done::Call(result).into_py(py);
-        }
-        let client = self.client(py)?;
-        let result = block_on(py, client.call_json(op, params))?;
+        let client = self.clients(py)?.blocking().map_err(|e| to_pyerr(py, &e))?;
+        let result = block_on_in(py, blocking_runtime(), client.call_json(op, params))?;
         Done::Call(result).into_py(py)
     }
 
@@ -251,7 +243,7 @@ impl NativeClient {
         params: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let params = py_to_json(params, "params")?;
-        let client = self.client(py)?;
+        let client = self.clients(py)?.shared.clone();
         aio::spawn(py, async move {
             Done::Call(client.call_json(&op, params).await)
         })
@@ -265,7 +257,7 @@ impl NativeClient {
         params: &Bound<'_, PyAny>,
     ) -> PyResult<NativePages> {
         let params = py_to_json(params, "params")?;
-        let client = self.client(py)?;
+        let client = self.clients(py)?.shared.clone();
         // paginate_json spawns nothing; build it inside the runtime context anyway.
         let _guard = runtime().enter();
         let stream = client

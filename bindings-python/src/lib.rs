@@ -1,8 +1,8 @@
 //! `ivschat._native`: the Rust half of the Python package `ivschat` (see python/ivschat/).
 //!
-//! Sync calls run on the calling thread's own runtime ([`runtime::thread_runtime`]; the
-//! process-wide one with the default credentials chain), release the GIL while they wait and
-//! check for Ctrl-C; async calls are tasks on the process-wide runtime completing asyncio
+//! Sync calls drive the process-wide blocking runtime on the calling thread
+//! ([`runtime::blocking_runtime`]), release the GIL while they wait and check for Ctrl-C; async
+//! calls are tasks on the process-wide runtime completing asyncio
 //! futures through [`aio`] (cancelling one drops the request); errors become the classes of
 //! `ivschat._errors`; the core's spans go to `logging`.
 
@@ -26,6 +26,7 @@ fn refresh_logging(py: Python<'_>) -> PyResult<()> {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    runtime::install_fork_handler();
     logging::install();
     m.add_class::<client::NativeClient>()?;
     m.add_class::<client::NativePages>()?;

@@ -1,63 +1,133 @@
-//! One process-wide multi-thread tokio runtime (async calls, pagination, the emulator), created
-//! lazily, re-created in a forked child; and a current-thread runtime per thread making sync
-//! calls ([`thread_runtime`]), also re-created in a forked child.
+//! The binding's two process-wide tokio runtimes, created lazily and re-created in a forked
+//! child:
+//!
+//! - [`runtime`], multi-thread: async calls, pagination, credential callbacks, the in-process
+//!   emulator;
+//! - [`blocking_runtime`], current-thread, shared by every thread making a blocking call: the
+//!   thread that waits for an answer drives the runtime itself, so an uncontended call's request,
+//!   connection task and socket readiness stay on the calling thread (like a blocking socket)
+//!   instead of hopping to a worker and back. Threads calling at the same time take turns
+//!   driving it; the others wait for their own result.
 //!
 //! A `fork()` copies only the calling thread: the parent's worker threads do not exist in the
-//! child, so its runtime would hang. The runtime is keyed by the process id; a child sees another
-//! pid and builds its own (the parent's is leaked, never dropped: dropping it would wait for
-//! threads that are not there).
+//! child, and a runtime's epoll instance is shared with the parent. A `pthread_atfork` child
+//! handler bumps the [`fork_generation`]; each runtime (and each client's connection pool) is
+//! keyed by it, so a child builds its own (the parent's are leaked, never dropped: dropping
+//! them would wait for threads that are not there).
 
-use std::cell::RefCell;
 use std::future::Future;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Mutex, Once};
 use std::time::Duration;
 
 use pyo3::prelude::*;
-use tokio::runtime::Runtime;
+use tokio::runtime::{Builder, Runtime};
 
-static RUNTIME: AtomicPtr<Runtime> = AtomicPtr::new(std::ptr::null_mut());
-static RUNTIME_PID: AtomicU32 = AtomicU32::new(0);
-static CREATE: Mutex<()> = Mutex::new(());
+static GENERATION: AtomicU32 = AtomicU32::new(1);
+static FORK_HANDLER: Once = Once::new();
 
-/// The runtime of this process.
-pub fn runtime() -> &'static Runtime {
-    let pid = std::process::id();
-    let rt = RUNTIME.load(Ordering::Acquire);
-    if !rt.is_null() && RUNTIME_PID.load(Ordering::Acquire) == pid {
-        // SAFETY: runtimes are leaked, never freed.
-        return unsafe { &*rt };
-    }
-    create(pid)
+extern "C" fn after_fork_in_child() {
+    GENERATION.fetch_add(1, Ordering::AcqRel);
 }
 
-#[cold]
-fn create(pid: u32) -> &'static Runtime {
-    // In a forked child the lock may have been copied in the locked state; never wait on it.
-    let _guard = match CREATE.try_lock() {
-        Ok(g) => Some(g),
-        Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
-        Err(std::sync::TryLockError::WouldBlock) if RUNTIME_PID.load(Ordering::Acquire) != pid => {
-            None
+/// Registers the `fork()` child handler (once; call before any runtime or client is made).
+pub fn install_fork_handler() {
+    FORK_HANDLER.call_once(|| {
+        // SAFETY: the handler only bumps an atomic, which is async-signal-safe.
+        let failed = unsafe { libc::pthread_atfork(None, None, Some(after_fork_in_child)) } != 0;
+        if failed {
+            // Without the handler, fall back to the process id (a system call per check).
+            GENERATION.store(0, Ordering::Release);
         }
-        Err(std::sync::TryLockError::WouldBlock) => {
-            Some(CREATE.lock().unwrap_or_else(|p| p.into_inner()))
-        }
-    };
-    let rt = RUNTIME.load(Ordering::Acquire);
-    if !rt.is_null() && RUNTIME_PID.load(Ordering::Acquire) == pid {
-        return unsafe { &*rt };
+    });
+}
+
+/// Which process this is: changes in a `fork()`ed child. No system call on the hot path.
+pub fn fork_generation() -> u32 {
+    match GENERATION.load(Ordering::Acquire) {
+        0 => std::process::id() | 0x8000_0000,
+        generation => generation,
     }
-    let built = tokio::runtime::Builder::new_multi_thread()
+}
+
+/// One lazily built, fork-aware runtime.
+struct ProcessRuntime {
+    runtime: AtomicPtr<Runtime>,
+    /// The [`fork_generation`] that built `runtime`.
+    pid: AtomicU32,
+    create: Mutex<()>,
+    build: fn() -> std::io::Result<Runtime>,
+}
+
+impl ProcessRuntime {
+    const fn new(build: fn() -> std::io::Result<Runtime>) -> Self {
+        ProcessRuntime {
+            runtime: AtomicPtr::new(std::ptr::null_mut()),
+            pid: AtomicU32::new(0),
+            create: Mutex::new(()),
+            build,
+        }
+    }
+
+    fn get(&'static self) -> &'static Runtime {
+        let pid = fork_generation();
+        let rt = self.runtime.load(Ordering::Acquire);
+        if !rt.is_null() && self.pid.load(Ordering::Acquire) == pid {
+            // SAFETY: runtimes are leaked, never freed.
+            return unsafe { &*rt };
+        }
+        self.create(pid)
+    }
+
+    #[cold]
+    fn create(&'static self, pid: u32) -> &'static Runtime {
+        // In a forked child the lock may have been copied in the locked state; never wait on it.
+        let _guard = match self.create.try_lock() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) if self.pid.load(Ordering::Acquire) != pid => {
+                None
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {
+                Some(self.create.lock().unwrap_or_else(|p| p.into_inner()))
+            }
+        };
+        let rt = self.runtime.load(Ordering::Acquire);
+        if !rt.is_null() && self.pid.load(Ordering::Acquire) == pid {
+            // SAFETY: as in `get`.
+            return unsafe { &*rt };
+        }
+        let built = (self.build)().expect("ivschat: cannot start the tokio runtime");
+        let leaked: &'static Runtime = Box::leak(Box::new(built));
+        self.runtime
+            .store(leaked as *const Runtime as *mut Runtime, Ordering::Release);
+        self.pid.store(pid, Ordering::Release);
+        leaked
+    }
+}
+
+static SHARED: ProcessRuntime = ProcessRuntime::new(|| {
+    Builder::new_multi_thread()
         .enable_all()
         .thread_name("ivschat-rt")
         .build()
-        .expect("ivschat: cannot start the tokio runtime");
-    let leaked: &'static Runtime = Box::leak(Box::new(built));
-    RUNTIME.store(leaked as *const Runtime as *mut Runtime, Ordering::Release);
-    RUNTIME_PID.store(pid, Ordering::Release);
-    leaked
+});
+
+static BLOCKING: ProcessRuntime = ProcessRuntime::new(|| {
+    Builder::new_current_thread()
+        .enable_all()
+        .thread_name("ivschat-blocking")
+        .build()
+});
+
+/// The multi-thread runtime of this process.
+pub fn runtime() -> &'static Runtime {
+    SHARED.get()
+}
+
+/// The current-thread runtime that blocking calls drive on their own threads.
+pub fn blocking_runtime() -> &'static Runtime {
+    BLOCKING.get()
 }
 
 /// Runs `fut` to completion on the calling thread with the GIL released, checking for signals
@@ -89,75 +159,5 @@ where
             Some(out) => return Ok(out),
             None => py.check_signals()?,
         }
-    }
-}
-
-/// The calling thread's own current-thread runtime, for sync calls: the request, the connection
-/// task and the socket's readiness are all handled by the thread that waits for the answer
-/// (like a blocking socket), instead of hopping to a runtime worker and back. Its clients (one
-/// per `Client` used on this thread, see [`ThreadRuntime::client`]) have their own connections.
-pub struct ThreadRuntime {
-    pid: u32,
-    pub rt: Runtime,
-    /// (the owning `NativeClient`'s liveness token, its client on this thread)
-    clients: RefCell<Vec<(Weak<()>, ivschat::Client)>>,
-}
-
-thread_local! {
-    static THREAD_RT: RefCell<Option<Rc<ThreadRuntime>>> = const { RefCell::new(None) };
-}
-
-/// This thread's runtime (None if it cannot be built, or while the thread is being torn down).
-pub fn thread_runtime() -> Option<Rc<ThreadRuntime>> {
-    let pid = std::process::id();
-    THREAD_RT
-        .try_with(|cell| {
-            let mut slot = cell.try_borrow_mut().ok()?;
-            if let Some(t) = slot.as_ref() {
-                if t.pid == pid {
-                    return Some(t.clone());
-                }
-                // A forked child: the parent's runtime shares its epoll instance; never touch it.
-                std::mem::forget(slot.take());
-            }
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            let t = Rc::new(ThreadRuntime {
-                pid,
-                rt,
-                clients: RefCell::new(Vec::new()),
-            });
-            *slot = Some(t.clone());
-            Some(t)
-        })
-        .ok()
-        .flatten()
-}
-
-impl ThreadRuntime {
-    /// The client of `owner` on this thread, made by `make` on first use. Clients of dropped
-    /// owners are dropped here (with their connections).
-    pub fn client(
-        &self,
-        owner: &Arc<()>,
-        make: impl FnOnce() -> PyResult<ivschat::Client>,
-    ) -> PyResult<ivschat::Client> {
-        {
-            let mut clients = self.clients.borrow_mut();
-            if let Some((_, c)) = clients
-                .iter()
-                .find(|(w, _)| std::ptr::eq(w.as_ptr(), Arc::as_ptr(owner)))
-            {
-                return Ok(c.clone());
-            }
-            clients.retain(|(w, _)| w.strong_count() > 0);
-        }
-        let client = make()?;
-        self.clients
-            .borrow_mut()
-            .push((Arc::downgrade(owner), client.clone()));
-        Ok(client)
     }
 }

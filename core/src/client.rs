@@ -11,10 +11,12 @@ use http::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
 use tracing::Instrument;
 
 use crate::config::Config;
-use crate::credentials::{Credentials, CredentialsCache};
+use crate::credentials::CredentialsCache;
 use crate::error::{BuildError, Error};
+use crate::exchange::exchange;
 use crate::protocol::{self, HttpParts, Operation};
 use crate::retry::{RetryQuota, classify};
+use aws_smithy_runtime_api::client::identity::Identity;
 
 /// The IVS Chat client. Cheap to clone; clones share connections, credentials and retry quota.
 #[derive(Clone, Debug)]
@@ -35,10 +37,27 @@ impl Client {
             handle: Handle(Arc::new(Inner {
                 http: config.http.clone(),
                 credentials,
-                quota: RetryQuota::default(),
+                quota: Arc::new(RetryQuota::default()),
                 config,
             })),
         }
+    }
+
+    /// A client sharing this one's configuration, credentials cache and retry quota, with a
+    /// connection pool of its own. A pooled connection is driven by the tokio runtime that
+    /// opened it, so code that calls from two runtimes (a binding's blocking calls on a
+    /// current-thread runtime, its async calls on a multi-thread one) gives each its own pool.
+    pub fn with_own_connections(&self) -> Result<Self, Error> {
+        let inner = &*self.handle.0;
+        let config = &inner.config;
+        Ok(Self {
+            handle: Handle(Arc::new(Inner {
+                http: http_client(config.connect_timeout)?,
+                credentials: inner.credentials.clone(),
+                quota: inner.quota.clone(),
+                config: config.clone(),
+            })),
+        })
     }
 
     /// A client configured from the environment: the AWS default credentials chain and region
@@ -63,7 +82,7 @@ struct Inner {
     config: Config,
     http: reqwest::Client,
     credentials: CredentialsCache,
-    quota: RetryQuota,
+    quota: Arc<RetryQuota>,
 }
 
 /// What a call cost and what the service said, besides its output (the JS SDK's `$metadata`).
@@ -83,17 +102,10 @@ pub struct ResponseMetadata {
 /// What every attempt of one call shares.
 struct Call {
     method: http::Method,
-    url: String,
+    url: reqwest::Url,
     body: Option<Bytes>,
-    invocation_id: String,
+    invocation_id: HeaderValue,
     max_attempts: u32,
-}
-
-/// One response, read whole.
-struct Response {
-    status: http::StatusCode,
-    headers: http::HeaderMap,
-    body: Bytes,
 }
 
 impl Handle {
@@ -156,15 +168,9 @@ impl Handle {
         let quota_on = inner.config.retry.quota;
         let call = Call {
             method: parts.method,
-            url: match parts.query.is_empty() {
-                true => format!("{}{}", inner.config.endpoint_url, parts.path),
-                false => format!(
-                    "{}{}?{}",
-                    inner.config.endpoint_url, parts.path, parts.query
-                ),
-            },
+            url: request_url(&inner.config.endpoint, &parts.path, &parts.query),
             body: parts.body.map(Bytes::from),
-            invocation_id: uuid::Uuid::new_v4().to_string(),
+            invocation_id: invocation_id(),
             max_attempts: max,
         };
         let mut spent = 0;
@@ -231,35 +237,27 @@ impl Handle {
     ) -> Result<O::Output, Error> {
         let inner = &*self.0;
         let now = inner.config.time_source.now();
-        let credentials = inner.credentials.get(now).await?;
-        let mut request = sign_request(
+        let identity = inner.credentials.get(now).await?;
+        let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
+        *request.body_mut() = call.body.clone().map(reqwest::Body::from);
+        let headers = request.headers_mut();
+        sign_into(
+            headers,
             &call.method,
-            &call.url,
-            call.body.as_ref(),
-            &credentials,
+            call.url.as_str(),
+            call.body.as_deref(),
+            &identity,
             &inner.config.region,
             now,
         )?;
-        let headers = request.headers_mut();
-        headers.insert(USER_AGENT, header_value(&inner.config.user_agent)?);
-        headers.insert("amz-sdk-invocation-id", header_value(&call.invocation_id)?);
+        headers.insert(USER_AGENT, inner.config.user_agent.clone());
+        headers.insert(&INVOCATION_ID, call.invocation_id.clone());
         headers.insert(
-            "amz-sdk-request",
+            &SDK_REQUEST,
             header_value(&format!("attempt={attempt}; max={}", call.max_attempts))?,
         );
-        let request = reqwest::Request::try_from(request).map_err(Error::transport)?;
 
-        let exchange = async {
-            let response = inner.http.execute(request).await.map_err(transport_error)?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(transport_error)?;
-            Ok::<_, Error>(Response {
-                status,
-                headers,
-                body,
-            })
-        };
+        let exchange = exchange(&inner.http, request, inner.config.read_timeout);
         let response = match inner.config.attempt_timeout {
             Some(limit) => tokio::time::timeout(limit, exchange)
                 .await
@@ -297,41 +295,57 @@ fn header_value(value: &str) -> Result<HeaderValue, Error> {
         .map_err(|_| Error::from(BuildError::other(format!("invalid header value {value:?}"))))
 }
 
-fn transport_error(e: reqwest::Error) -> Error {
-    if e.is_timeout() {
-        Error::timeout(format!("timed out: {e}"))
-    } else {
-        Error::transport(e)
+/// `endpoint` with the operation's (already percent-encoded) path and query; the endpoint's own
+/// path, if any, comes first.
+fn request_url(endpoint: &reqwest::Url, path: &str, query: &str) -> reqwest::Url {
+    let mut url = endpoint.clone();
+    match endpoint.path().trim_end_matches('/') {
+        "" => url.set_path(path),
+        base => url.set_path(&format!("{base}{path}")),
     }
+    url.set_query((!query.is_empty()).then_some(query));
+    url
 }
 
-/// Signs with SigV4 the way botocore does: signed headers `content-type;host;x-amz-date`
-/// (+ `x-amz-security-token`), double-encoded canonical path, no `x-amz-content-sha256`.
-pub(crate) fn sign_request(
+/// A random (v4) UUID naming one call's attempts. Uniqueness is all it needs, so it comes from
+/// the thread's fast generator rather than a `getrandom` system call per request.
+fn invocation_id() -> HeaderValue {
+    let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
+    let mut text = uuid::Uuid::encode_buffer();
+    HeaderValue::from_str(id.hyphenated().encode_lower(&mut text))
+        .expect("a UUID is a valid header value")
+}
+
+static INVOCATION_ID: http::HeaderName = http::HeaderName::from_static("amz-sdk-invocation-id");
+static SDK_REQUEST: http::HeaderName = http::HeaderName::from_static("amz-sdk-request");
+
+/// Signs with SigV4 the way botocore does, adding `content-type` (with a body) and the signature
+/// headers to `headers`: signed headers `content-type;host;x-amz-date` (+
+/// `x-amz-security-token`), double-encoded canonical path, no `x-amz-content-sha256`.
+pub(crate) fn sign_into(
+    headers: &mut http::HeaderMap,
     method: &http::Method,
     url: &str,
-    body: Option<&Bytes>,
-    credentials: &Credentials,
+    body: Option<&[u8]>,
+    identity: &Identity,
     region: &str,
     time: std::time::SystemTime,
-) -> Result<http::Request<Bytes>, Error> {
+) -> Result<(), Error> {
     let signing_failed = |e: &dyn std::fmt::Display| {
         Error::from(BuildError::other(format!(
             "could not sign the request: {e}"
         )))
     };
     let content_type = body.map(|_| ("content-type", "application/json"));
-    let payload = body.map(|b| b.as_ref()).unwrap_or_default();
     let signable = SignableRequest::new(
         method.as_str(),
         url,
         content_type.into_iter(),
-        SignableBody::Bytes(payload),
+        SignableBody::Bytes(body.unwrap_or_default()),
     )
     .map_err(|e| signing_failed(&e))?;
-    let identity = credentials.to_aws().into();
     let params = v4::SigningParams::builder()
-        .identity(&identity)
+        .identity(identity)
         .region(region)
         .name("ivschat")
         .time(time)
@@ -342,24 +356,22 @@ pub(crate) fn sign_request(
     let (instructions, _signature) = sign(signable, &params)
         .map_err(|e| signing_failed(&e))?
         .into_parts();
-    let mut builder = http::Request::builder().method(method.clone()).uri(url);
     if body.is_some() {
-        builder = builder.header(CONTENT_TYPE, "application/json");
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
-    let mut request = builder
-        .body(body.cloned().unwrap_or_default())
-        .map_err(|e| signing_failed(&e))?;
-    instructions.apply_to_request_http1x(&mut request);
-    Ok(request)
+    for header in instructions.into_parts().0 {
+        let mut value = HeaderValue::from_str(header.value()).map_err(|e| signing_failed(&e))?;
+        // Kept out of `Debug` output (hyper's, ours) along with the session token.
+        value.set_sensitive(header.sensitive() || header.name() == "authorization");
+        headers.insert(header.name(), value);
+    }
+    Ok(())
 }
 
 /// The HTTP client every `Client` of a `Config` shares: rustls with the `ring` provider and the
 /// Mozilla roots (like botocore's certifi bundle), HTTP/1.1 keep-alive pool, no redirects,
 /// `HTTP(S)_PROXY` / `NO_PROXY` honoured.
-pub(crate) fn http_client(
-    connect_timeout: Duration,
-    read_timeout: Option<Duration>,
-) -> Result<reqwest::Client, Error> {
+pub(crate) fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
@@ -370,17 +382,14 @@ pub(crate) fn http_client(
         .with_root_certificates(roots)
         .with_no_client_auth();
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let mut builder = reqwest::Client::builder()
+    // The read timeout is applied per exchange (`exchange.rs`), not by reqwest.
+    reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .http1_only()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(connect_timeout)
         .pool_idle_timeout(Duration::from_secs(60))
-        .tcp_nodelay(true);
-    if let Some(read) = read_timeout {
-        builder = builder.read_timeout(read);
-    }
-    builder
+        .tcp_nodelay(true)
         .build()
         .map_err(|e| Error::construction(format!("could not build the HTTP client: {e}")))
 }
@@ -388,6 +397,59 @@ pub(crate) fn http_client(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Credentials;
+
+    fn signed_headers(
+        method: &http::Method,
+        url: &str,
+        body: Option<&[u8]>,
+        credentials: &Credentials,
+        time: std::time::SystemTime,
+    ) -> http::HeaderMap {
+        let identity = Identity::from(credentials.to_aws());
+        let mut headers = http::HeaderMap::new();
+        sign_into(
+            &mut headers,
+            method,
+            url,
+            body,
+            &identity,
+            "us-east-1",
+            time,
+        )
+        .unwrap();
+        headers
+    }
+
+    #[test]
+    fn invocation_ids_are_distinct_v4_uuids() {
+        let ids: std::collections::HashSet<String> = (0..1000)
+            .map(|_| invocation_id().to_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(ids.len(), 1000);
+        for id in ids.iter().take(10) {
+            let parsed = uuid::Uuid::parse_str(id).unwrap();
+            assert_eq!(parsed.get_version_num(), 4, "{id}");
+            assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122, "{id}");
+            assert_eq!(id.len(), 36);
+        }
+    }
+
+    #[test]
+    fn request_urls_keep_encoded_paths_and_the_endpoint_path() {
+        let arn = "arn%3Aaws%3Aivschat%3Aus-east-1%3A123456789012%3Aroom%2FabcdEFGH1234";
+        let plain = reqwest::Url::parse("https://ivschat.us-east-1.amazonaws.com").unwrap();
+        let url = request_url(&plain, &format!("/tags/{arn}"), "tagKeys=a&tagKeys=b%20c");
+        assert_eq!(
+            url.as_str(),
+            format!("https://ivschat.us-east-1.amazonaws.com/tags/{arn}?tagKeys=a&tagKeys=b%20c")
+        );
+        let based = reqwest::Url::parse("http://127.0.0.1:4566/prefix/").unwrap();
+        assert_eq!(
+            request_url(&based, "/GetRoom", "").as_str(),
+            "http://127.0.0.1:4566/prefix/GetRoom"
+        );
+    }
 
     /// botocore's signatures from spec §5.2 (frozen at 2015-08-30T12:36:00Z), over the exact bytes.
     #[test]
@@ -448,10 +510,8 @@ mod tests {
         ];
         for (method, url, body, signed, signature) in cases {
             let method: http::Method = method.parse().unwrap();
-            let body = body.map(|b| Bytes::from(b.to_owned()));
-            let request =
-                sign_request(&method, url, body.as_ref(), &creds, "us-east-1", time).unwrap();
-            let auth = request.headers()["authorization"].to_str().unwrap();
+            let headers = signed_headers(&method, url, body.map(str::as_bytes), &creds, time);
+            let auth = headers["authorization"].to_str().unwrap();
             assert_eq!(
                 auth,
                 format!(
@@ -459,8 +519,9 @@ mod tests {
                 ),
                 "{method} {url}"
             );
-            assert_eq!(request.headers()["x-amz-date"], "20150830T123600Z");
-            assert!(!request.headers().contains_key("x-amz-content-sha256"));
+            assert_eq!(headers["x-amz-date"], "20150830T123600Z");
+            assert!(!headers.contains_key("x-amz-content-sha256"));
+            assert!(headers["authorization"].is_sensitive());
         }
     }
 
@@ -468,18 +529,17 @@ mod tests {
     fn session_tokens_are_sent_and_signed() {
         let time = std::time::UNIX_EPOCH + Duration::from_secs(1_440_938_160);
         let creds = Credentials::new("AKID", "secret", Some("the-token".into()));
-        let body = Bytes::from_static(b"{}");
-        let request = sign_request(
+        let headers = signed_headers(
             &http::Method::POST,
             "https://ivschat.us-east-1.amazonaws.com/ListRooms",
-            Some(&body),
+            Some(b"{}"),
             &creds,
-            "us-east-1",
             time,
-        )
-        .unwrap();
-        assert_eq!(request.headers()["x-amz-security-token"], "the-token");
-        let auth = request.headers()["authorization"].to_str().unwrap();
+        );
+        assert_eq!(headers["x-amz-security-token"], "the-token");
+        assert!(headers["x-amz-security-token"].is_sensitive());
+        assert_eq!(headers["content-type"], "application/json");
+        let auth = headers["authorization"].to_str().unwrap();
         assert!(
             auth.contains("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,"),
             "{auth}"

@@ -45,6 +45,8 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Config {
     pub(crate) region: String,
     pub(crate) endpoint_url: String,
+    /// `endpoint_url`, parsed once.
+    pub(crate) endpoint: reqwest::Url,
     pub(crate) credentials: Arc<dyn ProvideCredentials>,
     pub(crate) retry: RetryConfig,
     pub(crate) connect_timeout: Duration,
@@ -52,7 +54,7 @@ pub struct Config {
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) operation_timeout: Option<Duration>,
     pub(crate) time_source: Arc<dyn TimeSource>,
-    pub(crate) user_agent: String,
+    pub(crate) user_agent: http::HeaderValue,
     pub(crate) http: reqwest::Client,
 }
 
@@ -92,7 +94,8 @@ impl Config {
     }
     /// The User-Agent sent with every request.
     pub fn user_agent(&self) -> &str {
-        &self.user_agent
+        // Built from a `&str` and checked visible ASCII (see `build`).
+        self.user_agent.to_str().unwrap_or_default()
     }
 }
 
@@ -247,7 +250,8 @@ impl ConfigBuilder {
         let endpoint_override = self
             .endpoint_url
             .or_else(|| std::env::var("AWS_ENDPOINT_URL_IVSCHAT").ok());
-        let endpoint_url = resolve_endpoint(&region, use_fips, use_dual_stack, endpoint_override)?;
+        let (endpoint_url, endpoint) =
+            resolve_endpoint(&region, use_fips, use_dual_stack, endpoint_override)?;
         let credentials = match self.credentials {
             Some(c) => c,
             None => default_credentials(self.profile_name)?,
@@ -261,12 +265,21 @@ impl ConfigBuilder {
             user_agent.push(' ');
             user_agent.push_str(&suffix);
         }
+        let user_agent = http::HeaderValue::from_str(&user_agent)
+            .ok()
+            .filter(|v| v.to_str().is_ok())
+            .ok_or_else(|| {
+                Error::construction(format!(
+                    "invalid user agent suffix: {user_agent:?} must be visible ASCII"
+                ))
+            })?;
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let read_timeout = self.read_timeout.unwrap_or(Some(DEFAULT_READ_TIMEOUT));
         Ok(Config {
-            http: crate::client::http_client(connect_timeout, read_timeout)?,
+            http: crate::client::http_client(connect_timeout)?,
             region,
             endpoint_url,
+            endpoint,
             credentials,
             retry: self.retry.unwrap_or_default(),
             connect_timeout,
@@ -296,7 +309,7 @@ fn resolve_endpoint(
     use_fips: bool,
     use_dual_stack: bool,
     endpoint: Option<String>,
-) -> Result<String, Error> {
+) -> Result<(String, reqwest::Url), Error> {
     let params = endpoint::Params {
         region: Some(region.to_owned()),
         use_fips,
@@ -316,7 +329,7 @@ fn resolve_endpoint(
             "invalid endpoint URL {url:?}: it must not have a query or fragment"
         )));
     }
-    Ok(url.trim_end_matches('/').to_owned())
+    Ok((url.trim_end_matches('/').to_owned(), parsed))
 }
 
 #[cfg(feature = "default-credentials")]

@@ -7,6 +7,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use aws_smithy_runtime_api::client::identity::Identity;
+
 use crate::REDACTED;
 use crate::error::Error;
 
@@ -158,7 +160,8 @@ const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
 #[derive(Clone)]
 pub(crate) struct CredentialsCache {
     provider: Arc<dyn ProvideCredentials>,
-    cached: Arc<std::sync::RwLock<Option<Arc<Credentials>>>>,
+    /// The credentials and their signing identity (built once, not per request).
+    cached: Arc<std::sync::RwLock<Option<(Credentials, Identity)>>>,
     refresh: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -179,12 +182,16 @@ impl CredentialsCache {
         }
     }
 
-    fn fresh(&self, now: SystemTime) -> Option<Arc<Credentials>> {
+    fn fresh(&self, now: SystemTime) -> Option<Identity> {
         let cached = self.cached.read().unwrap_or_else(|e| e.into_inner());
-        cached.as_ref().filter(|c| is_fresh(c, now)).cloned()
+        cached
+            .as_ref()
+            .filter(|(c, _)| is_fresh(c, now))
+            .map(|(_, identity)| identity.clone())
     }
 
-    pub(crate) async fn get(&self, now: SystemTime) -> Result<Arc<Credentials>, Error> {
+    /// The signing identity of fresh credentials (cached; a refresh runs one at a time).
+    pub(crate) async fn get(&self, now: SystemTime) -> Result<Identity, Error> {
         if let Some(c) = self.fresh(now) {
             return Ok(c);
         }
@@ -202,9 +209,9 @@ impl CredentialsCache {
                 None,
             ));
         }
-        let fresh = Arc::new(fresh);
-        *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(fresh.clone());
-        Ok(fresh)
+        let identity = Identity::from(fresh.to_aws());
+        *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some((fresh, identity.clone()));
+        Ok(identity)
     }
 }
 

@@ -26,13 +26,31 @@ impl Client {
         operation: &str,
         params: Value,
     ) -> (Result<Value, Error>, ResponseMetadata) {
+        self.call_dynamic::<ValueForm>(operation, params).await
+    }
+
+    /// As [`Client::call_json_with_metadata`], with the input and the output as JSON text: no
+    /// intermediate [`Value`] either way (for bindings that cross their boundary with text).
+    pub async fn call_json_text_with_metadata(
+        &self,
+        operation: &str,
+        params: &str,
+    ) -> (Result<String, Error>, ResponseMetadata) {
+        self.call_dynamic::<TextForm>(operation, params).await
+    }
+
+    async fn call_dynamic<F: JsonForm>(
+        &self,
+        operation: &str,
+        params: F::Input<'_>,
+    ) -> (Result<F::Output, Error>, ResponseMetadata) {
         macro_rules! dispatch {
             ($(($name:ident, $module:ident, $input:ident)),* $(,)?) => {
                 match operation {
-                    $(stringify!($name) => match input_from_json::<$input>(params) {
+                    $(stringify!($name) => match F::input::<$input>(params) {
                         Ok(input) => {
                             let (output, meta) = self.handle.send_with_metadata(input).await;
-                            (output.and_then(|o| to_json(&o)), meta)
+                            (output.and_then(|o| F::output(&o)), meta)
                         }
                         Err(e) => (Err(e), ResponseMetadata::default()),
                     },)*
@@ -47,20 +65,71 @@ impl Client {
     }
 }
 
+/// How a dynamic call takes its input and gives its output.
+trait JsonForm {
+    type Input<'a>;
+    type Output;
+    fn input<T: serde::de::DeserializeOwned>(params: Self::Input<'_>) -> Result<T, Error>;
+    fn output<T: serde::Serialize>(output: &T) -> Result<Self::Output, Error>;
+}
+
+/// [`Value`] in, [`Value`] out.
+struct ValueForm;
+
+impl JsonForm for ValueForm {
+    type Input<'a> = Value;
+    type Output = Value;
+
+    fn input<T: serde::de::DeserializeOwned>(params: Value) -> Result<T, Error> {
+        input_from_json(params)
+    }
+
+    fn output<T: serde::Serialize>(output: &T) -> Result<Value, Error> {
+        to_json(output)
+    }
+}
+
+/// JSON text in, JSON text out.
+struct TextForm;
+
+impl JsonForm for TextForm {
+    type Input<'a> = &'a str;
+    type Output = String;
+
+    fn input<T: serde::de::DeserializeOwned>(params: &str) -> Result<T, Error> {
+        let params = match params.trim() {
+            "" | "null" => "{}",
+            text => text,
+        };
+        let mut de = serde_json::Deserializer::from_str(params);
+        let input = serde_path_to_error::deserialize(&mut de).map_err(invalid_input)?;
+        de.end()
+            .map_err(|e| Error::from(BuildError::other(format!("invalid input: {e}"))))?;
+        Ok(input)
+    }
+
+    fn output<T: serde::Serialize>(output: &T) -> Result<String, Error> {
+        serde_json::to_string(output).map_err(|e| BuildError::serialization(e.to_string()).into())
+    }
+}
+
 fn input_from_json<T: serde::de::DeserializeOwned>(params: Value) -> Result<T, Error> {
     let params = match params {
         Value::Null => Value::Object(Default::default()),
         other => other,
     };
-    serde_path_to_error::deserialize(params).map_err(|e| {
-        let member = e.path().to_string();
-        let why = e.into_inner().to_string();
-        if member == "." {
-            BuildError::other(format!("invalid input: {why}")).into()
-        } else {
-            BuildError::invalid(&member, why).into()
-        }
-    })
+    serde_path_to_error::deserialize(params).map_err(invalid_input)
+}
+
+/// A deserialisation failure as an input error naming the member.
+fn invalid_input<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> Error {
+    let member = e.path().to_string();
+    let why = e.into_inner().to_string();
+    if member == "." {
+        BuildError::other(format!("invalid input: {why}")).into()
+    } else {
+        BuildError::invalid(&member, why).into()
+    }
 }
 
 fn to_json<T: serde::Serialize>(output: &T) -> Result<Value, Error> {

@@ -24,6 +24,7 @@ pub mod credentials;
 pub mod dynamic;
 pub mod endpoint;
 pub mod error;
+mod exchange;
 pub mod operation;
 pub mod paginator;
 #[doc(hidden)]

@@ -112,12 +112,7 @@ async fn a_failing_provider_gives_a_credentials_error_and_sends_nothing() {
             fail: true,
         },
     );
-    let err = client
-        .get_room()
-        .identifier(ROOM_ARN)
-        .send()
-        .await
-        .unwrap_err();
+    let err = get_room(&client).await.unwrap_err();
     assert!(matches!(err, ivschat::Error::Credentials(_)), "{err:?}");
     assert_eq!(err.code(), "CredentialsError");
     assert!(

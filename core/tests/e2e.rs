@@ -426,3 +426,47 @@ async fn dynamic_calls_and_pages_use_wire_json() {
     );
     emulator.shutdown().await;
 }
+
+/// The text form gives what the `Value` form gives, and names bad members the same way.
+#[tokio::test]
+async fn dynamic_calls_with_json_text_match_the_value_form() {
+    let (emulator, client) = start().await;
+    let (created, meta) = client
+        .call_json_text_with_metadata("CreateRoom", r#"{"name": "text", "tags": {"k": "v"}}"#)
+        .await;
+    assert_eq!(meta.http_status, Some(200));
+    let created: serde_json::Value = serde_json::from_str(&created.unwrap()).unwrap();
+    let arn = created["arn"].as_str().unwrap();
+    let by_value = client
+        .call_json("GetRoom", serde_json::json!({"identifier": arn}))
+        .await
+        .unwrap();
+    let params = serde_json::json!({"identifier": arn}).to_string();
+    let (by_text, _) = client
+        .call_json_text_with_metadata("GetRoom", &params)
+        .await;
+    let by_text: serde_json::Value = serde_json::from_str(&by_text.unwrap()).unwrap();
+    assert_eq!(by_text, by_value);
+    assert_eq!(by_text["tags"]["k"], "v");
+
+    for (params, member) in [
+        (r#"{"nmae": "x"}"#, "nmae"),
+        (r#"{"maximumMessageLength": "ten"}"#, "maximumMessageLength"),
+        (r#"{"tags": {"k": 1}}"#, "tags.k"),
+    ] {
+        let (result, meta) = client
+            .call_json_text_with_metadata("CreateRoom", params)
+            .await;
+        let err = result.unwrap_err();
+        assert_eq!(err.code(), "InvalidInput");
+        assert!(err.message().contains(member), "{params}: {err}");
+        assert_eq!(meta.attempts, 0, "nothing is sent");
+    }
+    for bad in ["{", "[1]", r#"{"name": "a"} trailing"#] {
+        let (result, _) = client.call_json_text_with_metadata("CreateRoom", bad).await;
+        assert_eq!(result.unwrap_err().code(), "InvalidInput", "{bad}");
+    }
+    let (rooms, _) = client.call_json_text_with_metadata("ListRooms", "").await;
+    assert!(rooms.unwrap().contains("\"rooms\""));
+    emulator.shutdown().await;
+}

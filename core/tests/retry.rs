@@ -174,7 +174,7 @@ async fn a_stall_longer_than_the_attempt_timeout_is_retried() {
     let client = client_with(&server.url, |b| {
         b.attempt_timeout(Duration::from_millis(200))
     });
-    let room = client.get_room().identifier(ROOM_ARN).send().await.unwrap();
+    let room = get_room(&client).await.unwrap();
     assert_eq!(room.id(), Some("abcdEFGH1234"));
     assert_eq!(server.requests().len(), 2);
 }
@@ -187,14 +187,39 @@ async fn the_read_timeout_applies_to_a_silent_server() {
         b.read_timeout(Some(Duration::from_millis(150)))
             .max_attempts(2)
     });
-    let err = client
-        .get_room()
-        .identifier(ROOM_ARN)
-        .send()
-        .await
-        .unwrap_err();
+    let err = get_room(&client).await.unwrap_err();
     assert!(matches!(err, ivschat::Error::Timeout(_)), "{err:?}");
     assert_eq!(server.requests().len(), 2);
+}
+
+/// The read timeout is the longest wait for the next bytes, not for the whole response: a body
+/// that keeps arriving is read to the end, a body that stops arriving times out.
+#[tokio::test]
+async fn the_read_timeout_is_reset_by_every_arriving_piece_of_the_body() {
+    let slow_but_steady = Step::Trickle {
+        body: ROOM.into(),
+        pieces: 6,
+        gap: Duration::from_millis(100),
+    };
+    let server = ScriptedServer::start(vec![slow_but_steady]).await;
+    let client = client_with(&server.url, |b| {
+        b.read_timeout(Some(Duration::from_millis(300)))
+            .max_attempts(1)
+    });
+    let room = get_room(&client).await.unwrap();
+    assert_eq!(room.id(), Some("abcdEFGH1234"));
+
+    let stops_mid_body = Step::Trickle {
+        body: ROOM.into(),
+        pieces: 2,
+        gap: Duration::from_secs(5),
+    };
+    server.push(vec![stops_mid_body]);
+    let started = std::time::Instant::now();
+    let err = get_room(&client).await.unwrap_err();
+    assert!(matches!(err, ivschat::Error::Timeout(_)), "{err:?}");
+    assert!(err.message().contains("read timeout"), "{}", err.message());
+    assert!(started.elapsed() < Duration::from_secs(4));
 }
 
 #[tokio::test]
@@ -206,12 +231,7 @@ async fn the_operation_timeout_bounds_the_whole_call() {
             .operation_timeout(Duration::from_millis(250))
     });
     let started = std::time::Instant::now();
-    let err = client
-        .get_room()
-        .identifier(ROOM_ARN)
-        .send()
-        .await
-        .unwrap_err();
+    let err = get_room(&client).await.unwrap_err();
     assert_eq!(err.code(), "Timeout");
     assert!(err.message().contains("operation"), "{}", err.message());
     assert!(
@@ -229,12 +249,7 @@ async fn a_connect_failure_is_a_retried_connection_error() {
         .unwrap()
         .port();
     let client = client(&format!("http://127.0.0.1:{port}"));
-    let err = client
-        .get_room()
-        .identifier(ROOM_ARN)
-        .send()
-        .await
-        .unwrap_err();
+    let err = get_room(&client).await.unwrap_err();
     assert_eq!(err.code(), "ConnectionError");
     assert!(err.message().contains("127.0.0.1"), "{}", err.message());
 }
@@ -266,12 +281,7 @@ async fn the_retry_quota_runs_out_and_then_stops_retries() {
     let server = ScriptedServer::start(vec![raw(503, &[], ""); 400]).await;
     let client = client(&server.url);
     for _ in 0..50 {
-        let err = client
-            .get_room()
-            .identifier(ROOM_ARN)
-            .send()
-            .await
-            .unwrap_err();
+        let err = get_room(&client).await.unwrap_err();
         assert_eq!(err.code(), "503");
     }
     assert_eq!(
@@ -279,12 +289,7 @@ async fn the_retry_quota_runs_out_and_then_stops_retries() {
         150,
         "50 calls × 3 attempts while the quota lasts"
     );
-    let err = client
-        .get_room()
-        .identifier(ROOM_ARN)
-        .send()
-        .await
-        .unwrap_err();
+    let err = get_room(&client).await.unwrap_err();
     assert_eq!(err.http_status(), Some(503));
     assert_eq!(
         server.requests().len(),
@@ -314,15 +319,15 @@ async fn successes_refill_the_retry_quota() {
     let client = client(&server.url);
     server.push(vec![raw(503, &[], ""); 200]);
     for _ in 0..100 {
-        let _ = client.get_room().identifier(ROOM_ARN).send().await;
+        let _ = get_room(&client).await;
     }
     let before = server.requests().len();
     // Quota spent: one attempt per call. Now 20 successes refund one token each (4 retries' worth).
     for _ in 0..20 {
         server.push(vec![json(200, ROOM)]);
-        client.get_room().identifier(ROOM_ARN).send().await.unwrap();
+        get_room(&client).await.unwrap();
     }
     server.push(vec![raw(503, &[], ""), raw(503, &[], ""), json(200, ROOM)]);
-    client.get_room().identifier(ROOM_ARN).send().await.unwrap();
+    get_room(&client).await.unwrap();
     assert_eq!(server.requests().len() - before, 20 + 3);
 }

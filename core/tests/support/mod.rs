@@ -22,6 +22,13 @@ pub enum Step {
     Reset,
     /// Wait, then answer with the inner step (if the client is still there).
     Stall(Duration, Box<Step>),
+    /// Answer 200 with `body`, sending the head at once and then the body in `pieces` parts,
+    /// `gap` apart.
+    Trickle {
+        body: String,
+        pieces: usize,
+        gap: Duration,
+    },
 }
 
 pub fn json(status: u16, body: &str) -> Step {
@@ -178,6 +185,23 @@ async fn answer(stream: &mut TcpStream, step: Step, state: &Arc<Mutex<State>>) -
                 }
             }
         }
+        Step::Trickle { body, pieces, gap } => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            );
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                return false;
+            }
+            let size = body.len().div_ceil(pieces.max(1)).max(1);
+            for piece in body.as_bytes().chunks(size) {
+                tokio::time::sleep(gap).await;
+                if stream.write_all(piece).await.is_err() {
+                    return false;
+                }
+            }
+            true
+        }
         Step::Respond {
             status,
             headers,
@@ -236,6 +260,13 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Recor
         headers,
         body,
     })
+}
+
+/// `GetRoom` of [`ROOM_ARN`].
+pub async fn get_room(
+    client: &ivschat::Client,
+) -> Result<ivschat::operation::get_room::GetRoomOutput, ivschat::Error> {
+    client.get_room().identifier(ROOM_ARN).send().await
 }
 
 /// A client for `url` with test credentials and near-zero backoff.

@@ -1,0 +1,211 @@
+//! `ivschat-core-bench URL [CALLS]`: sequential GetRoom calls against a canned server
+//! (`ivschat-canned-server`), each way a binding drives the core, next to a raw client that
+//! writes pre-built request bytes on one keep-alive socket. Prints µs and CPU µs per call.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+const ARN: &str = "arn:aws:ivschat:us-east-1:000000000000:room/abcdEFGH1234";
+const WARM_UP: usize = 200;
+
+/// CPU time of the whole process (every thread).
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// Wall and CPU µs per call of `calls` calls of `one`.
+fn measure(calls: usize, one: &mut dyn FnMut()) -> (f64, f64) {
+    let (wall, cpu) = (Instant::now(), cpu_time());
+    for _ in 0..calls {
+        one();
+    }
+    let per_call = |d: Duration| d.as_secs_f64() * 1e6 / calls as f64;
+    (per_call(wall.elapsed()), per_call(cpu_time() - cpu))
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn raw_client(url: &str) -> impl FnMut() {
+    let host = url.trim_start_matches("http://");
+    let mut socket = TcpStream::connect(host).expect("connect");
+    socket.set_nodelay(true).expect("nodelay");
+    let body = format!(r#"{{"identifier": "{ARN}"}}"#);
+    let request = format!(
+        "POST /GetRoom HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut buf = vec![0u8; 65536];
+    move || {
+        socket.write_all(request.as_bytes()).expect("write");
+        let mut have = 0;
+        loop {
+            have += socket.read(&mut buf[have..]).expect("read");
+            let text = &buf[..have];
+            let Some(end) = text.windows(4).position(|w| w == b"\r\n\r\n") else {
+                continue;
+            };
+            let head = String::from_utf8_lossy(&text[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .split("content-length:")
+                .nth(1)
+                .and_then(|v| v.lines().next())
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if have >= end + 4 + length {
+                return;
+            }
+        }
+    }
+}
+
+fn client(url: &str) -> ivschat::Client {
+    client_with(url, |b| b)
+}
+
+fn client_with(
+    url: &str,
+    f: impl FnOnce(ivschat::ConfigBuilder) -> ivschat::ConfigBuilder,
+) -> ivschat::Client {
+    let builder = ivschat::Config::builder()
+        .region("us-east-1")
+        .endpoint_url(url)
+        .credentials(ivschat::Credentials::new("test", "test", None));
+    ivschat::Client::new(&f(builder).build().expect("config"))
+}
+
+type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let url = args
+        .next()
+        .expect("usage: ivschat-core-bench URL [CALLS] [ROUNDS]");
+    let calls: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(2000);
+    let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(5);
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let typed = client(&url);
+    let untimed = client_with(&url, |b| b.read_timeout(None));
+    let multi_client = client(&url);
+    let params = serde_json::json!({ "identifier": ARN });
+    let text = params.to_string();
+
+    let idle = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    // A timer that stays pending (no per-call registration): does a finite epoll timeout cost?
+    idle.spawn(async { tokio::time::sleep(Duration::from_secs(3600)).await });
+    let untimed_idle = client_with(&url, |b| b.read_timeout(None));
+    let mut variants: Vec<Variant> = vec![
+        ("raw keep-alive client", Box::new(raw_client(&url))),
+        (
+            "typed, caller drives a current-thread runtime",
+            Box::new(|| {
+                current
+                    .block_on(typed.get_room().identifier(ARN).send())
+                    .expect("call");
+            }),
+        ),
+        (
+            "typed, current-thread, no read timeout",
+            Box::new(|| {
+                current
+                    .block_on(untimed.get_room().identifier(ARN).send())
+                    .expect("call");
+            }),
+        ),
+        (
+            "typed, current-thread, no read timeout, a long timer pending",
+            Box::new(|| {
+                idle.block_on(untimed_idle.get_room().identifier(ARN).send())
+                    .expect("call");
+            }),
+        ),
+        (
+            "typed, current-thread, in a 5 s timeout",
+            Box::new(|| {
+                current
+                    .block_on(async {
+                        let call = typed.get_room().identifier(ARN).send();
+                        tokio::time::timeout(Duration::from_secs(5), call).await
+                    })
+                    .expect("in time")
+                    .expect("call");
+            }),
+        ),
+        (
+            "call_json (Value), current-thread",
+            Box::new(|| {
+                current
+                    .block_on(typed.call_json("GetRoom", params.clone()))
+                    .expect("call");
+            }),
+        ),
+        (
+            "call_json_text, current-thread",
+            Box::new(|| {
+                let (out, _) =
+                    current.block_on(typed.call_json_text_with_metadata("GetRoom", &text));
+                out.expect("call");
+            }),
+        ),
+        (
+            "typed, block_on a multi-thread runtime",
+            Box::new(|| {
+                multi
+                    .block_on(multi_client.get_room().identifier(ARN).send())
+                    .expect("call");
+            }),
+        ),
+        (
+            "typed, spawned on a multi-thread runtime",
+            Box::new(|| {
+                let c = multi_client.clone();
+                multi
+                    .block_on(multi.spawn(async move { c.get_room().identifier(ARN).send().await }))
+                    .expect("join")
+                    .expect("call");
+            }),
+        ),
+    ];
+    for (_, one) in variants.iter_mut() {
+        measure(WARM_UP, one.as_mut());
+    }
+    // Interleaved rounds: a change in the machine's load hits every variant alike.
+    let mut results = vec![(Vec::new(), Vec::new()); variants.len()];
+    for _ in 0..rounds {
+        for (i, (_, one)) in variants.iter_mut().enumerate() {
+            let (wall, cpu) = measure(calls, one.as_mut());
+            results[i].0.push(wall);
+            results[i].1.push(cpu);
+        }
+    }
+    println!("sequential GetRoom, {rounds} interleaved rounds of {calls} calls, medians\n");
+    println!("| variant | µs per call | CPU µs per call | overhead over raw (µs) |");
+    println!("|---|---|---|---|");
+    let raw = median(results[0].0.clone());
+    for ((name, _), (wall, cpu)) in variants.iter().zip(results) {
+        let wall = median(wall);
+        println!(
+            "| {name} | {wall:.1} | {:.1} | {:.1} |",
+            median(cpu),
+            wall - raw
+        );
+    }
+}
