@@ -44,8 +44,7 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Clone)]
 pub struct Config {
     pub(crate) region: String,
-    pub(crate) endpoint_url: String,
-    /// `endpoint_url`, parsed once.
+    /// The endpoint every request goes to, parsed once.
     pub(crate) endpoint: reqwest::Url,
     pub(crate) credentials: Arc<dyn ProvideCredentials>,
     pub(crate) retry: RetryConfig,
@@ -62,7 +61,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("region", &self.region)
-            .field("endpoint_url", &self.endpoint_url)
+            .field("endpoint_url", &self.endpoint_url())
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
             .field("connect_timeout", &self.connect_timeout)
@@ -84,9 +83,10 @@ impl Config {
     pub fn region(&self) -> &str {
         &self.region
     }
-    /// The endpoint every request goes to, e.g. `https://ivschat.us-east-1.amazonaws.com`.
+    /// The endpoint every request goes to, e.g. `https://ivschat.us-east-1.amazonaws.com`
+    /// (as parsed: lower-case host, no default port, no trailing slash).
     pub fn endpoint_url(&self) -> &str {
-        &self.endpoint_url
+        self.endpoint.as_str().trim_end_matches('/')
     }
     /// The retry settings.
     pub fn retry_config(&self) -> &RetryConfig {
@@ -250,8 +250,7 @@ impl ConfigBuilder {
         let endpoint_override = self
             .endpoint_url
             .or_else(|| std::env::var("AWS_ENDPOINT_URL_IVSCHAT").ok());
-        let (endpoint_url, endpoint) =
-            resolve_endpoint(&region, use_fips, use_dual_stack, endpoint_override)?;
+        let endpoint = resolve_endpoint(&region, use_fips, use_dual_stack, endpoint_override)?;
         let credentials = match self.credentials {
             Some(c) => c,
             None => default_credentials(self.profile_name)?,
@@ -278,7 +277,6 @@ impl ConfigBuilder {
         Ok(Config {
             http: crate::client::http_client(connect_timeout)?,
             region,
-            endpoint_url,
             endpoint,
             credentials,
             retry: self.retry.unwrap_or_default(),
@@ -309,7 +307,7 @@ fn resolve_endpoint(
     use_fips: bool,
     use_dual_stack: bool,
     endpoint: Option<String>,
-) -> Result<(String, reqwest::Url), Error> {
+) -> Result<reqwest::Url, Error> {
     let params = endpoint::Params {
         region: Some(region.to_owned()),
         use_fips,
@@ -329,7 +327,7 @@ fn resolve_endpoint(
             "invalid endpoint URL {url:?}: it must not have a query or fragment"
         )));
     }
-    Ok((url.trim_end_matches('/').to_owned(), parsed))
+    Ok(parsed)
 }
 
 #[cfg(feature = "default-credentials")]
