@@ -160,8 +160,9 @@ const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
 #[derive(Clone)]
 pub(crate) struct CredentialsCache {
     provider: Arc<dyn ProvideCredentials>,
-    /// The credentials and their signing identity (built once, not per request).
-    cached: Arc<std::sync::RwLock<Option<(Credentials, Identity)>>>,
+    /// The signing identity of the last credentials (built once, not per request); it carries
+    /// their expiry.
+    cached: Arc<std::sync::RwLock<Option<Identity>>>,
     refresh: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -184,10 +185,7 @@ impl CredentialsCache {
 
     fn fresh(&self, now: SystemTime) -> Option<Identity> {
         let cached = self.cached.read().unwrap_or_else(|e| e.into_inner());
-        cached
-            .as_ref()
-            .filter(|(c, _)| is_fresh(c, now))
-            .map(|(_, identity)| identity.clone())
+        cached.as_ref().filter(|i| is_fresh(i, now)).cloned()
     }
 
     /// The signing identity of fresh credentials (cached; a refresh runs one at a time).
@@ -210,13 +208,14 @@ impl CredentialsCache {
             ));
         }
         let identity = Identity::from(fresh.to_aws());
-        *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some((fresh, identity.clone()));
+        *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(identity.clone());
         Ok(identity)
     }
 }
 
-fn is_fresh(c: &Credentials, now: SystemTime) -> bool {
-    c.expiry
+fn is_fresh(identity: &Identity, now: SystemTime) -> bool {
+    identity
+        .expiration()
         .is_none_or(|expiry| now + REFRESH_BEFORE_EXPIRY < expiry)
 }
 
