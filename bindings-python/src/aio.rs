@@ -132,12 +132,12 @@ impl Abort {
 }
 
 struct Registry {
-    pid: u32,
+    generation: u32,
     bridges: Vec<Py<LoopBridge>>,
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
-    pid: 0,
+    generation: 0,
     bridges: Vec::new(),
 });
 
@@ -163,15 +163,15 @@ fn parts(py: Python<'_>) -> PyResult<&PyParts> {
 /// run by a decref): that code could switch threads, and another thread waiting for the lock
 /// with the GIL would deadlock.
 fn bridge_for(py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<Shared>> {
-    let pid = crate::runtime::fork_generation();
+    let generation = crate::runtime::fork_generation();
     let known: Vec<Py<LoopBridge>> = {
         let mut reg = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
-        if reg.pid != pid {
+        if reg.generation != generation {
             // A forked child: the parent's bridges belong to the parent's runtime and loops.
             for b in std::mem::take(&mut reg.bridges) {
                 std::mem::forget(b);
             }
-            reg.pid = pid;
+            reg.generation = generation;
         }
         // `is` runs no Python code.
         if let Some(b) = reg

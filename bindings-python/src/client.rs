@@ -18,7 +18,7 @@ pub struct NativeClient {
     builder: ivschat::ConfigBuilder,
     load_defaults: bool,
     /// The [`crate::runtime::fork_generation`] that built `clients`.
-    pid: u32,
+    generation: u32,
     clients: Arc<Clients>,
     /// A forked child's own clients (its generation, the clients).
     child: Mutex<Option<(u32, Arc<Clients>)>>,
@@ -69,8 +69,8 @@ impl NativeClient {
     /// The clients of this process: a forked child builds new ones (the parent's connection
     /// pools belong to the parent's runtimes).
     fn clients(&self, py: Python<'_>) -> PyResult<Arc<Clients>> {
-        let pid = crate::runtime::fork_generation();
-        if pid == self.pid {
+        let generation = crate::runtime::fork_generation();
+        if generation == self.generation {
             return Ok(self.clients.clone());
         }
         // A forked child. The lock may have been copied while held: never wait on it.
@@ -80,14 +80,14 @@ impl NativeClient {
             Err(std::sync::TryLockError::WouldBlock) => None,
         };
         if let Some(Some((owner, clients))) = slot.as_deref()
-            && *owner == pid
+            && *owner == generation
         {
             return Ok(clients.clone());
         }
         let config = build(py, &self.builder, self.load_defaults)?;
         let clients = Clients::new(ivschat::Client::new(&config));
         if let Some(slot) = slot.as_mut() {
-            **slot = Some((pid, clients.clone()));
+            **slot = Some((generation, clients.clone()));
         }
         Ok(clients)
     }
@@ -206,7 +206,7 @@ impl NativeClient {
             endpoint_url: config.endpoint_url().to_owned(),
             builder: b,
             load_defaults,
-            pid: crate::runtime::fork_generation(),
+            generation: crate::runtime::fork_generation(),
             clients: Clients::new(client),
             child: Mutex::new(None),
         })

@@ -54,7 +54,7 @@ pub fn fork_generation() -> u32 {
 struct ProcessRuntime {
     runtime: AtomicPtr<Runtime>,
     /// The [`fork_generation`] that built `runtime`.
-    pid: AtomicU32,
+    generation: AtomicU32,
     create: Mutex<()>,
     build: fn() -> std::io::Result<Runtime>,
 }
@@ -63,29 +63,31 @@ impl ProcessRuntime {
     const fn new(build: fn() -> std::io::Result<Runtime>) -> Self {
         ProcessRuntime {
             runtime: AtomicPtr::new(std::ptr::null_mut()),
-            pid: AtomicU32::new(0),
+            generation: AtomicU32::new(0),
             create: Mutex::new(()),
             build,
         }
     }
 
     fn get(&'static self) -> &'static Runtime {
-        let pid = fork_generation();
+        let generation = fork_generation();
         let rt = self.runtime.load(Ordering::Acquire);
-        if !rt.is_null() && self.pid.load(Ordering::Acquire) == pid {
+        if !rt.is_null() && self.generation.load(Ordering::Acquire) == generation {
             // SAFETY: runtimes are leaked, never freed.
             return unsafe { &*rt };
         }
-        self.create(pid)
+        self.create(generation)
     }
 
     #[cold]
-    fn create(&'static self, pid: u32) -> &'static Runtime {
+    fn create(&'static self, generation: u32) -> &'static Runtime {
         // In a forked child the lock may have been copied in the locked state; never wait on it.
         let _guard = match self.create.try_lock() {
             Ok(g) => Some(g),
             Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
-            Err(std::sync::TryLockError::WouldBlock) if self.pid.load(Ordering::Acquire) != pid => {
+            Err(std::sync::TryLockError::WouldBlock)
+                if self.generation.load(Ordering::Acquire) != generation =>
+            {
                 None
             }
             Err(std::sync::TryLockError::WouldBlock) => {
@@ -93,7 +95,7 @@ impl ProcessRuntime {
             }
         };
         let rt = self.runtime.load(Ordering::Acquire);
-        if !rt.is_null() && self.pid.load(Ordering::Acquire) == pid {
+        if !rt.is_null() && self.generation.load(Ordering::Acquire) == generation {
             // SAFETY: as in `get`.
             return unsafe { &*rt };
         }
@@ -101,7 +103,7 @@ impl ProcessRuntime {
         let leaked: &'static Runtime = Box::leak(Box::new(built));
         self.runtime
             .store(leaked as *const Runtime as *mut Runtime, Ordering::Release);
-        self.pid.store(pid, Ordering::Release);
+        self.generation.store(generation, Ordering::Release);
         leaked
     }
 }
