@@ -22,8 +22,6 @@ pub struct NativeClient {
     clients: Arc<Clients>,
     /// A forked child's own clients (its generation, the clients).
     child: Mutex<Option<(u32, Arc<Clients>)>>,
-    region: String,
-    endpoint_url: String,
 }
 
 /// The core client of one process, in two forms sharing configuration, credentials and retry
@@ -202,8 +200,6 @@ impl NativeClient {
         let config = build(py, &b, load_defaults)?;
         let client = ivschat::Client::new(&config);
         Ok(NativeClient {
-            region: config.region().to_owned(),
-            endpoint_url: config.endpoint_url().to_owned(),
             builder: b,
             load_defaults,
             generation: crate::runtime::fork_generation(),
@@ -214,12 +210,12 @@ impl NativeClient {
 
     #[getter]
     fn region(&self) -> &str {
-        &self.region
+        self.clients.shared.config().region()
     }
 
     #[getter]
     fn endpoint_url(&self) -> &str {
-        &self.endpoint_url
+        self.clients.shared.config().endpoint_url()
     }
 
     /// Calls `op` with a wire-named dict; returns the wire-named output dict.
