@@ -16,12 +16,7 @@ async fn a_503_then_200_succeeds_on_the_second_attempt() {
         json(200, ROOM),
     ])
     .await;
-    let room = client(&server.url)
-        .get_room()
-        .identifier(ROOM_ARN)
-        .send()
-        .await
-        .unwrap();
+    let room = get_room(&client(&server.url)).await.unwrap();
     assert_eq!(room.id(), Some("abcdEFGH1234"));
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
@@ -114,12 +109,7 @@ async fn client_errors_are_not_retried() {
             json(200, ROOM),
         ])
         .await;
-        let err = client(&server.url)
-            .get_room()
-            .identifier(ROOM_ARN)
-            .send()
-            .await
-            .unwrap_err();
+        let err = get_room(&client(&server.url)).await.unwrap_err();
         assert_eq!((err.code(), err.http_status()), (code, Some(status)));
         assert!(!err.is_retryable(), "{code}");
         assert_eq!(server.requests().len(), 1, "{code} must not be retried");
@@ -130,12 +120,7 @@ async fn client_errors_are_not_retried() {
 async fn transient_statuses_are_retried() {
     for status in [500u16, 502, 503, 504] {
         let server = ScriptedServer::start(vec![raw(status, &[], ""), json(200, ROOM)]).await;
-        client(&server.url)
-            .get_room()
-            .identifier(ROOM_ARN)
-            .send()
-            .await
-            .unwrap();
+        get_room(&client(&server.url)).await.unwrap();
         assert_eq!(server.requests().len(), 2, "{status}");
     }
 }
@@ -143,12 +128,7 @@ async fn transient_statuses_are_retried() {
 #[tokio::test]
 async fn a_connection_reset_is_retried() {
     let server = ScriptedServer::start(vec![Step::Reset, json(200, ROOM)]).await;
-    let room = client(&server.url)
-        .get_room()
-        .identifier(ROOM_ARN)
-        .send()
-        .await
-        .unwrap();
+    let room = get_room(&client(&server.url)).await.unwrap();
     assert_eq!(room.arn(), Some(ROOM_ARN));
     assert_eq!(server.requests().len(), 2);
 }
@@ -156,12 +136,7 @@ async fn a_connection_reset_is_retried() {
 #[tokio::test]
 async fn resets_on_every_attempt_end_in_a_connection_error() {
     let server = ScriptedServer::start(vec![Step::Reset, Step::Reset, Step::Reset]).await;
-    let err = client(&server.url)
-        .get_room()
-        .identifier(ROOM_ARN)
-        .send()
-        .await
-        .unwrap_err();
+    let err = get_room(&client(&server.url)).await.unwrap_err();
     assert!(matches!(err, ivschat::Error::Transport(_)), "{err:?}");
     assert_eq!(err.code(), "ConnectionError");
     assert_eq!(server.requests().len(), 3);

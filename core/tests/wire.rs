@@ -317,12 +317,7 @@ async fn a_malformed_member_is_named_in_the_parse_error() {
         r#"{"arn": "a", "maximumMessageLength": "ten"}"#,
     )])
     .await;
-    let err = client(&server.url)
-        .get_room()
-        .identifier(ROOM_ARN)
-        .send()
-        .await
-        .unwrap_err();
+    let err = get_room(&client(&server.url)).await.unwrap_err();
     assert!(matches!(err, ivschat::Error::InvalidResponse(_)), "{err:?}");
     assert_eq!(
         (err.code(), err.http_status()),
