@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use ivschat::ResponseMetadata;
+use ivschat::dynamic::{OperationInput, OperationPages};
 
 /// Options of `new NativeClient(...)`, already normalised by the facade.
 #[napi(object)]
@@ -302,12 +303,9 @@ impl NativeClient {
         page_size: Option<i32>,
     ) -> Result<Pager> {
         let stream = match &self.client {
-            Ok(c) => {
-                let params: Value = serde_json::from_str(&params)
-                    .map_err(|e| Error::from_reason(format!("bad params JSON: {e}")))?;
-                c.paginate_json_with_metadata(&operation, params, page_size)
-                    .map_err(|e| e.to_string())
-            }
+            Ok(c) => OperationInput::from_json_text(&operation, &params)
+                .and_then(|input| c.paginate_operation(input, page_size))
+                .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
         Ok(Pager {
@@ -319,7 +317,7 @@ impl NativeClient {
 }
 
 struct PagerState {
-    stream: Option<std::result::Result<ivschat::dynamic::JsonPages, String>>,
+    stream: Option<std::result::Result<OperationPages, String>>,
 }
 
 /// Pages of a paginated operation, one `next()` at a time.
@@ -350,11 +348,14 @@ impl Pager {
             match cancellable(cancel, stream.next()).await {
                 None => Ok(Some(aborted())),
                 Some(None) => Ok(None),
-                Some(Some((Ok(v), meta))) => {
+                Some(Some((Ok(page), meta))) => {
                     state.stream = Some(Ok(stream));
-                    Ok(Some(envelope(Ok(&v), &meta)))
+                    Ok(Some(match serde_json::to_string(&page) {
+                        Ok(text) => output_envelope(&text, &meta),
+                        Err(e) => local_error("InternalError", &e.to_string()),
+                    }))
                 }
-                Some(Some((Err(e), meta))) => Ok(Some(envelope(Err(&e), &meta))),
+                Some(Some((Err(e), meta))) => Ok(Some(error_envelope(&e, &meta))),
             }
         })
     }
@@ -442,13 +443,6 @@ fn output_envelope(output: &str, m: &ResponseMetadata) -> String {
     out.push_str(&meta);
     out.push('}');
     out
-}
-
-fn envelope(result: std::result::Result<&Value, &ivschat::Error>, m: &ResponseMetadata) -> String {
-    match result {
-        Ok(v) => output_envelope(&v.to_string(), m),
-        Err(e) => error_envelope(e, m),
-    }
 }
 
 /// `{"e": error, "m": meta}`: what the facade needs to rebuild the error class.

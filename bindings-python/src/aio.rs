@@ -13,26 +13,26 @@
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use ivschat::dynamic::OperationOutput;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
-use serde_json::Value;
 
-use crate::convert::json_to_py;
+use crate::convert::to_py;
 use crate::error::to_pyerr;
 use crate::runtime::runtime;
 
 /// What a finished task hands to the loop (plain Rust: no GIL needed to produce it).
 pub enum Done {
-    Call(Result<Value, ivschat::Error>),
-    Page(Option<Result<Value, ivschat::Error>>),
+    Call(Result<OperationOutput, ivschat::Error>),
+    Page(Option<Result<OperationOutput, ivschat::Error>>),
 }
 
 impl Done {
     pub fn into_py(self, py: Python<'_>) -> Result<Bound<'_, PyAny>, PyErr> {
         match self {
-            Done::Call(Ok(v)) | Done::Page(Some(Ok(v))) => json_to_py(py, &v),
+            Done::Call(Ok(v)) | Done::Page(Some(Ok(v))) => to_py(py, &v),
             Done::Call(Err(e)) | Done::Page(Some(Err(e))) => Err(to_pyerr(py, &e)),
             Done::Page(None) => Ok(py.None().into_bound(py)),
         }

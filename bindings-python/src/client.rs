@@ -3,12 +3,12 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use ivschat::dynamic::OperationOutput;
 use ivschat::paginator::PaginationStream;
 use pyo3::prelude::*;
-use serde_json::Value;
 
 use crate::aio::{self, Done};
-use crate::convert::py_to_json;
+use crate::convert::operation_input;
 use crate::credentials::PyCredentialsProvider;
 use crate::error::to_pyerr;
 use crate::runtime::{block_on, block_on_in, blocking_runtime, runtime};
@@ -225,9 +225,9 @@ impl NativeClient {
         op: &str,
         params: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let params = py_to_json(params, "params")?;
+        let input = operation_input(op, params).map_err(|e| to_pyerr(py, &e))?;
         let client = self.clients(py)?.blocking().map_err(|e| to_pyerr(py, &e))?;
-        let result = block_on_in(py, blocking_runtime(), client.call_json(op, params))?;
+        let (result, _) = block_on_in(py, blocking_runtime(), client.call_operation(input))?;
         Done::Call(result).into_py(py)
     }
 
@@ -235,13 +235,13 @@ impl NativeClient {
     fn call_async<'py>(
         &self,
         py: Python<'py>,
-        op: String,
+        op: &str,
         params: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let params = py_to_json(params, "params")?;
+        let input = operation_input(op, params).map_err(|e| to_pyerr(py, &e))?;
         let client = self.clients(py)?.shared.clone();
         aio::spawn(py, async move {
-            Done::Call(client.call_json(&op, params).await)
+            Done::Call(client.call_operation(input).await.0)
         })
     }
 
@@ -252,20 +252,21 @@ impl NativeClient {
         op: &str,
         params: &Bound<'_, PyAny>,
     ) -> PyResult<NativePages> {
-        let params = py_to_json(params, "params")?;
+        let input = operation_input(op, params).map_err(|e| to_pyerr(py, &e))?;
         let client = self.clients(py)?.shared.clone();
-        // paginate_json spawns nothing; build it inside the runtime context anyway.
+        // paginate_operation spawns nothing; build it inside the runtime context anyway.
         let _guard = runtime().enter();
         let stream = client
-            .paginate_json(op, params, None)
-            .map_err(|e| to_pyerr(py, &e))?;
+            .paginate_operation(input, None)
+            .map_err(|e| to_pyerr(py, &e))?
+            .map(|(page, _)| page);
         Ok(NativePages {
             stream: Arc::new(tokio::sync::Mutex::new(stream)),
         })
     }
 }
 
-type Stream = PaginationStream<Result<Value, ivschat::Error>>;
+type Stream = PaginationStream<Result<OperationOutput, ivschat::Error>>;
 
 #[pyclass(module = "ivschat._native", frozen)]
 pub struct NativePages {

@@ -1,74 +1,83 @@
-//! Python ↔ wire-named JSON, by hand (small and fast): inputs are the plain dicts built by the
-//! generated Python layer; outputs become dicts whose timestamp members are aware UTC datetimes.
+//! Python values ↔ the core's typed inputs and outputs, through serde (`pythonize`), with no
+//! JSON in between: inputs are the wire-named dicts built by the generated Python layer; outputs
+//! become wire-named dicts whose timestamp members are aware UTC datetimes.
 
-use pyo3::exceptions::PyTypeError;
+use ivschat::dynamic::OperationInput;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use serde_json::{Map, Number, Value};
+use pyo3::types::{PyDict, PyList, PyMapping, PyString};
+use pythonize::{Depythonizer, PythonizeNamedMappingType, PythonizeTypes};
 
-/// Output members that are timestamps (RFC 3339 strings from the core).
-const TIMESTAMP_MEMBERS: [&str; 4] = [
-    "createTime",
-    "updateTime",
-    "tokenExpirationTime",
-    "sessionExpirationTime",
+/// Structure members that are timestamps.
+const TIMESTAMP_MEMBERS: [&std::ffi::CStr; 4] = [
+    c"createTime",
+    c"updateTime",
+    c"tokenExpirationTime",
+    c"sessionExpirationTime",
 ];
 
-pub fn py_to_json(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
-    if obj.is_none() {
-        return Ok(Value::Null);
+/// The typed input of `operation` from a wire-named dict. A bad member is an input error
+/// naming it, raised before anything is sent.
+pub fn operation_input(
+    operation: &str,
+    params: &Bound<'_, PyAny>,
+) -> Result<OperationInput, ivschat::Error> {
+    OperationInput::from_wire(operation, &mut Depythonizer::from_object(params))
+}
+
+/// A core value (an operation output, error fields) as Python objects with wire names.
+pub fn to_py<'py, T: serde::Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+    Ok(pythonize::pythonize_custom::<WireTypes, _>(py, value)?)
+}
+
+/// pythonize's dicts and lists, with structures' timestamp members as datetimes.
+struct WireTypes;
+
+impl PythonizeTypes for WireTypes {
+    type Map = PyDict;
+    type NamedMap = StructureDict;
+    type List = PyList;
+}
+
+/// A structure's dict: a timestamp member (an RFC 3339 string from the core) becomes an aware
+/// UTC datetime. Maps (such as `tags`) are not structures, so their keys are never taken for
+/// member names.
+struct StructureDict;
+
+impl PythonizeNamedMappingType for StructureDict {
+    type Builder<'py> = Bound<'py, PyDict>;
+
+    fn builder<'py>(
+        py: Python<'py>,
+        _len: usize,
+        _name: &'static str,
+    ) -> PyResult<Self::Builder<'py>> {
+        Ok(PyDict::new(py))
     }
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
-    }
-    if obj.is_instance_of::<PyBool>() {
-        return Ok(Value::Bool(obj.is_truthy()?));
-    }
-    if obj.is_instance_of::<PyInt>() {
-        return match obj.extract::<i64>() {
-            Ok(n) => Ok(Value::Number(n.into())),
-            Err(_) => Err(PyTypeError::new_err(format!(
-                "{path}: integer out of range"
-            ))),
-        };
-    }
-    if let Ok(f) = obj.cast::<PyFloat>() {
-        return Number::from_f64(f.value())
-            .map(Value::Number)
-            .ok_or_else(|| PyTypeError::new_err(format!("{path}: not a finite number")));
-    }
-    if let Ok(d) = obj.cast::<PyDict>() {
-        let mut map = Map::with_capacity(d.len());
-        for (k, v) in d.iter() {
-            let key: String = k
-                .extract()
-                .map_err(|_| PyTypeError::new_err(format!("{path}: keys must be str")))?;
-            let value = py_to_json(&v, &key)?;
-            if !value.is_null() {
-                map.insert(key, value);
+
+    fn push_field<'py>(
+        dict: &mut Self::Builder<'py>,
+        name: Bound<'py, PyString>,
+        value: Bound<'py, PyAny>,
+    ) -> PyResult<()> {
+        match value.cast::<PyString>() {
+            Ok(text) if is_timestamp_member(&name) => {
+                dict.set_item(name, timestamp(dict.py(), &text.to_cow()?)?)
             }
+            _ => dict.set_item(name, value),
         }
-        return Ok(Value::Object(map));
     }
-    if let Ok(l) = obj.cast::<PyList>() {
-        return l
-            .iter()
-            .map(|v| py_to_json(&v, path))
-            .collect::<PyResult<_>>()
-            .map(Value::Array);
+
+    fn finish<'py>(dict: Self::Builder<'py>) -> PyResult<Bound<'py, PyMapping>> {
+        Ok(dict.into_mapping())
     }
-    if let Ok(t) = obj.cast::<PyTuple>() {
-        return t
-            .iter()
-            .map(|v| py_to_json(&v, path))
-            .collect::<PyResult<_>>()
-            .map(Value::Array);
-    }
-    Err(PyTypeError::new_err(format!(
-        "{path}: unsupported type {}",
-        obj.get_type().name()?
-    )))
+}
+
+fn is_timestamp_member(name: &Bound<'_, PyString>) -> bool {
+    TIMESTAMP_MEMBERS.iter().any(|member| {
+        // SAFETY: `name` is a live str object; the call only reads it.
+        unsafe { pyo3::ffi::PyUnicode_CompareWithASCIIString(name.as_ptr(), member.as_ptr()) == 0 }
+    })
 }
 
 static DATETIME: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
@@ -98,36 +107,4 @@ fn timestamp<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
         t.timestamp_subsec_micros().min(999_999),
         utc.bind(py),
     ))
-}
-
-pub fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => i.into_pyobject(py)?.into_any(),
-            None => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
-        },
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(json_to_py(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(map) => {
-            let dict = PyDict::new(py);
-            for (k, v) in map {
-                let v = match v {
-                    Value::String(s) if TIMESTAMP_MEMBERS.contains(&k.as_str()) => {
-                        timestamp(py, s)?
-                    }
-                    other => json_to_py(py, other)?,
-                };
-                dict.set_item(k, v)?;
-            }
-            dict.into_any()
-        }
-    })
 }

@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::json_to_py;
+use crate::convert::to_py;
 
 /// The class name in `ivschat._errors` for an error.
 fn class_name(error: &ivschat::Error) -> &str {
@@ -44,8 +44,7 @@ fn build(py: Python<'_>, error: &ivschat::Error) -> PyResult<PyErr> {
     kwargs.set_item("code", error.code())?;
     kwargs.set_item("request_id", error.request_id())?;
     kwargs.set_item("status_code", error.http_status())?;
-    let fields = serde_json::Value::Object(error.fields());
-    kwargs.set_item("fields", json_to_py(py, &fields)?)?;
+    kwargs.set_item("fields", to_py(py, &error.fields())?)?;
     if let ivschat::Error::InvalidInput(b) = error {
         kwargs.set_item("member", b.member())?;
     }

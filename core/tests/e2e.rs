@@ -470,3 +470,54 @@ async fn dynamic_calls_with_json_text_match_the_value_form() {
     assert!(rooms.unwrap().contains("\"rooms\""));
     emulator.shutdown().await;
 }
+
+/// The typed dynamic call reads its input from any serde deserializer, returns the typed
+/// output (which serializes as `call_json` gives it), and pages only the paginated operations.
+#[tokio::test]
+async fn typed_dynamic_calls_take_any_deserializer() {
+    use ivschat::dynamic::{OperationInput, OperationOutput};
+    let (emulator, client) = start().await;
+    let text = r#"{"name": "typed", "tags": {"createTime": "not a time"}}"#;
+    let input =
+        OperationInput::from_wire("CreateRoom", &mut serde_json::Deserializer::from_str(text))
+            .unwrap();
+    assert_eq!(input.operation_name(), "CreateRoom");
+    let (created, meta) = client.call_operation(input).await;
+    assert_eq!((meta.http_status, meta.attempts), (Some(200), 1));
+    let OperationOutput::CreateRoom(created) = created.unwrap() else {
+        panic!("a CreateRoom output");
+    };
+    let arn = created.arn().unwrap().to_owned();
+    assert_eq!(created.tags().unwrap()["createTime"], "not a time");
+
+    let params = serde_json::json!({"identifier": arn});
+    let input = OperationInput::from_wire("GetRoom", params.clone()).unwrap();
+    let (typed, _) = client.call_operation(input).await;
+    let by_value = client.call_json("GetRoom", params).await.unwrap();
+    assert_eq!(serde_json::to_value(typed.unwrap()).unwrap(), by_value);
+
+    let err =
+        OperationInput::from_wire("UpdateRoom", serde_json::json!({"identifier": 7})).unwrap_err();
+    assert_eq!(err.code(), "InvalidInput");
+    assert!(err.message().contains("identifier"), "{err}");
+    let err = OperationInput::from_wire("Nope", serde_json::json!({})).unwrap_err();
+    assert!(err.message().contains("Nope"), "{err}");
+
+    let pages = client
+        .paginate_operation(
+            OperationInput::from_wire("ListRooms", serde_json::json!({})).unwrap(),
+            Some(1),
+        )
+        .unwrap()
+        .collect::<Vec<_>>()
+        .await;
+    assert_eq!(pages.len(), 1);
+    assert!(matches!(pages[0].0, Ok(OperationOutput::ListRooms(_))));
+    let get = OperationInput::from_wire("GetRoom", serde_json::json!({"identifier": "x"}));
+    let err = client.paginate_operation(get.unwrap(), None).unwrap_err();
+    assert!(
+        err.message().contains("`GetRoom` does not paginate"),
+        "{err}"
+    );
+    emulator.shutdown().await;
+}

@@ -1,4 +1,4 @@
-//! `ivschat-core-bench URL [CALLS]`: sequential GetRoom calls against a canned server
+//! `ivschat-core-bench URL [CALLS] [ROUNDS] [ONLY]`: sequential GetRoom calls against a canned server
 //! (`ivschat-canned-server`), each way a binding drives the core, next to a raw client that
 //! writes pre-built request bytes on one keep-alive socket. Prints µs and CPU µs per call.
 
@@ -88,9 +88,11 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let url = args
         .next()
-        .expect("usage: ivschat-core-bench URL [CALLS] [ROUNDS]");
+        .expect("usage: ivschat-core-bench URL [CALLS] [ROUNDS] [ONLY]");
     let calls: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(2000);
     let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(5);
+    // Only the variants whose name contains this (for profiling one path); the raw client stays.
+    let only = args.next().unwrap_or_default();
     let current = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -184,6 +186,7 @@ fn main() {
             }),
         ),
     ];
+    variants.retain(|(name, _)| name.starts_with("raw") || name.contains(only.as_str()));
     for (_, one) in variants.iter_mut() {
         measure(WARM_UP, one.as_mut());
     }
