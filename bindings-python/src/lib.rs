@@ -18,6 +18,11 @@ mod runtime;
 
 use pyo3::prelude::*;
 
+// Async calls allocate on the runtime's workers and free on the event loop's thread (and the
+// other way round); mimalloc is much cheaper than glibc's arenas for that (bench/python/RESULTS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Re-reads the level of the `ivschat` logger (call after changing it).
 #[pyfunction]
 fn refresh_logging(py: Python<'_>) -> PyResult<()> {
