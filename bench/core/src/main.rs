@@ -82,6 +82,71 @@ fn client_with(
     ivschat::Client::new(&f(builder).build().expect("config"))
 }
 
+/// What a call would cost without reqwest: the same aws-sigv4 signing and typed parsing, sent on
+/// one hyper HTTP/1 connection (no pool, no retries, no timeouts): the floor under our stack.
+fn hyper_direct<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnMut() + 'a {
+    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+    use aws_smithy_runtime_api::client::identity::Identity;
+    use http_body_util::BodyExt;
+    let host = url.trim_start_matches("http://").to_owned();
+    let mut sender = rt.block_on(async {
+        let stream = tokio::net::TcpStream::connect(&host)
+            .await
+            .expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        let io = hyper_util::rt::TokioIo::new(stream);
+        let (sender, conn) = hyper::client::conn::http1::handshake(io)
+            .await
+            .expect("handshake");
+        tokio::spawn(conn);
+        sender
+    });
+    let identity: Identity =
+        aws_credential_types::Credentials::new("test", "test", None, None, "bench").into();
+    let target = format!("{url}/GetRoom");
+    move || {
+        let body = serde_json::to_vec(&serde_json::json!({ "identifier": ARN })).expect("body");
+        let signable = SignableRequest::new(
+            "POST",
+            &target,
+            [("content-type", "application/json")].into_iter(),
+            SignableBody::Bytes(&body),
+        )
+        .expect("signable");
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name("ivschat")
+            .time(std::time::SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .expect("params")
+            .into();
+        let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+        let mut request = http::Request::post("/GetRoom")
+            .header("host", &host)
+            .header("content-type", "application/json")
+            .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+            .expect("request");
+        for h in instructions.into_parts().0 {
+            request
+                .headers_mut()
+                .insert(h.name(), h.value().parse().expect("value"));
+        }
+        let out: ivschat::operation::GetRoomOutput = rt.block_on(async {
+            let response = sender.send_request(request).await.expect("send");
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .expect("body")
+                .to_bytes();
+            serde_json::from_slice(&body).expect("parse")
+        });
+        std::hint::black_box(out);
+    }
+}
+
 type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);
 
 fn main() {
@@ -114,8 +179,27 @@ fn main() {
     // A timer that stays pending (no per-call registration): does a finite epoll timeout cost?
     idle.spawn(async { tokio::time::sleep(Duration::from_secs(3600)).await });
     let untimed_idle = client_with(&url, |b| b.read_timeout(None));
+    // A current-thread runtime on a thread of its own (callers hand it calls and wait).
+    let dedicated = {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let handle = rt.handle().clone();
+        std::thread::spawn(move || rt.block_on(std::future::pending::<()>()));
+        handle
+    };
+    let dedicated_client = client(&url);
+    let hyper_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let mut variants: Vec<Variant> = vec![
         ("raw keep-alive client", Box::new(raw_client(&url))),
+        (
+            "signed hyper connection, no reqwest (current-thread)",
+            Box::new(hyper_direct(&url, &hyper_rt)),
+        ),
         (
             "typed, caller drives a current-thread runtime",
             Box::new(|| {
@@ -183,6 +267,28 @@ fn main() {
                     .block_on(multi.spawn(async move { c.get_room().identifier(ARN).send().await }))
                     .expect("join")
                     .expect("call");
+            }),
+        ),
+        (
+            "typed, spawned on a multi-thread runtime, answer by channel",
+            Box::new(|| {
+                let c = multi_client.clone();
+                let (tx, rx) = std::sync::mpsc::channel();
+                multi.spawn(async move {
+                    let _ = tx.send(c.get_room().identifier(ARN).send().await);
+                });
+                rx.recv().expect("answer").expect("call");
+            }),
+        ),
+        (
+            "typed, spawned on a current-thread runtime on its own thread, answer by channel",
+            Box::new(|| {
+                let c = dedicated_client.clone();
+                let (tx, rx) = std::sync::mpsc::channel();
+                dedicated.spawn(async move {
+                    let _ = tx.send(c.get_room().identifier(ARN).send().await);
+                });
+                rx.recv().expect("answer").expect("call");
             }),
         ),
     ];
