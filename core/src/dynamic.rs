@@ -1,5 +1,7 @@
-//! Calls by operation name with wire-named JSON, for the language bindings and conformance
-//! runners: one generic path instead of 17 hand-written conversions per language.
+//! Calls by operation name, for the language bindings and conformance runners: a typed input
+//! read from any serde deserializer (a JSON value, JSON text, a binding's own objects) and a
+//! typed output that serializes with wire names. One generic path instead of 17 hand-written
+//! conversions per language.
 
 use serde_json::Value;
 
