@@ -147,6 +147,16 @@ fn hyper_direct<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnMut() 
     }
 }
 
+/// A call spawned on `runtime`, its answer waited for on a channel (as a binding's caller would).
+fn spawn_and_wait(runtime: &tokio::runtime::Handle, client: &ivschat::Client) {
+    let c = client.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    runtime.spawn(async move {
+        let _ = tx.send(c.get_room().identifier(ARN).send().await);
+    });
+    rx.recv().expect("answer").expect("call");
+}
+
 type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);
 
 fn main() {
@@ -271,25 +281,11 @@ fn main() {
         ),
         (
             "typed, spawned on a multi-thread runtime, answer by channel",
-            Box::new(|| {
-                let c = multi_client.clone();
-                let (tx, rx) = std::sync::mpsc::channel();
-                multi.spawn(async move {
-                    let _ = tx.send(c.get_room().identifier(ARN).send().await);
-                });
-                rx.recv().expect("answer").expect("call");
-            }),
+            Box::new(|| spawn_and_wait(multi.handle(), &multi_client)),
         ),
         (
             "typed, spawned on a current-thread runtime on its own thread, answer by channel",
-            Box::new(|| {
-                let c = dedicated_client.clone();
-                let (tx, rx) = std::sync::mpsc::channel();
-                dedicated.spawn(async move {
-                    let _ = tx.send(c.get_room().identifier(ARN).send().await);
-                });
-                rx.recv().expect("answer").expect("call");
-            }),
+            Box::new(|| spawn_and_wait(&dedicated, &dedicated_client)),
         ),
     ];
     variants.retain(|(name, _)| name.starts_with("raw") || name.contains(only.as_str()));
