@@ -348,14 +348,16 @@ impl Pager {
             match cancellable(cancel, stream.next()).await {
                 None => Ok(Some(aborted())),
                 Some(None) => Ok(None),
-                Some(Some((Ok(page), meta))) => {
-                    state.stream = Some(Ok(stream));
-                    Ok(Some(match serde_json::to_string(&page) {
+                Some(Some((page, meta))) => {
+                    let text = page.and_then(|p| p.to_json_text());
+                    if text.is_ok() {
+                        state.stream = Some(Ok(stream));
+                    }
+                    Ok(Some(match text {
                         Ok(text) => output_envelope(&text, &meta),
-                        Err(e) => local_error("InternalError", &e.to_string()),
+                        Err(e) => error_envelope(&e, &meta),
                     }))
                 }
-                Some(Some((Err(e), meta))) => Ok(Some(error_envelope(&e, &meta))),
             }
         })
     }

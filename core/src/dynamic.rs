@@ -97,6 +97,13 @@ impl OperationInput {
     }
 }
 
+impl OperationOutput {
+    /// The wire-named output as JSON text.
+    pub fn to_json_text(&self) -> Result<String, Error> {
+        serde_json::to_string(self).map_err(|e| BuildError::serialization(e.to_string()).into())
+    }
+}
+
 impl Client {
     /// Calls `operation` (e.g. `"CreateRoom"`) with its input as wire-named JSON
     /// (`{"name": "demo", "tags": {...}}`) and returns the output the same way: wire member
@@ -133,11 +140,7 @@ impl Client {
         match OperationInput::from_json_text(operation, params) {
             Ok(input) => {
                 let (output, meta) = self.call_operation(input).await;
-                let text = output.and_then(|o| {
-                    serde_json::to_string(&o)
-                        .map_err(|e| BuildError::serialization(e.to_string()).into())
-                });
-                (text, meta)
+                (output.and_then(|o| o.to_json_text()), meta)
             }
             Err(e) => (Err(e), ResponseMetadata::default()),
         }
