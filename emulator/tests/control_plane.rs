@@ -275,11 +275,20 @@ async fn pagination_sorted_by_update_time() {
     let emu = start().await;
     let c = Client::new(&emu);
     let mut created = Vec::new();
-    for i in 0..5 {
+    // Back to back, so several writes share a millisecond: their order must still hold.
+    for i in 0..12 {
         let r = c.op("CreateRoom", json!({"name": format!("r{i}")})).await;
         created.push(r.body["arn"].as_str().expect("arn").to_string());
-        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     }
+    let r = c
+        .op(
+            "UpdateRoom",
+            json!({"identifier": created[0], "name": "r0"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let updated = created.remove(0);
+    created.push(updated);
     let mut seen = Vec::new();
     let mut token: Option<String> = None;
     loop {

@@ -4,8 +4,8 @@
 use serde_json::{Map, Value, json};
 
 use super::{
-    State, check_tag_keys, fmt_time, get_int, get_map, get_str, new_id, now, pagination, parse_arn,
-    resolve, tags_json,
+    State, check_tag_keys, fmt_time, get_int, get_map, get_str, new_id, pagination, parse_arn,
+    resolve, tags_json, write_time,
 };
 use crate::error::ApiError;
 use crate::store::LoggingConfiguration;
@@ -69,7 +69,7 @@ pub fn create(state: &State, account: &str, input: &Value) -> Result<Value, ApiE
         ));
     }
     let id = new_id();
-    let t = now();
+    let t = write_time();
     let cfg = LoggingConfiguration {
         arn: format!(
             "arn:aws:ivschat:{}:{account}:logging-configuration/{id}",
@@ -105,7 +105,7 @@ pub fn update(state: &State, account: &str, input: &Value) -> Result<Value, ApiE
     {
         cfg.destination_configuration = destination(input);
     }
-    cfg.update_time = now().max(cfg.update_time);
+    cfg.update_time = write_time().max(cfg.update_time);
     state.store.put_logging(account, &cfg)?;
     Ok(logging_json(&cfg))
 }

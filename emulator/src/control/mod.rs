@@ -10,6 +10,7 @@ pub mod tags;
 pub mod tokens;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -124,6 +125,20 @@ pub fn dispatch(
 pub fn now() -> DateTime<Utc> {
     let n = Utc::now();
     DateTime::from_timestamp_millis(n.timestamp_millis()).unwrap_or(n)
+}
+
+/// The time of a write to a room or logging configuration: the wall clock at full precision,
+/// nudged so that every write is strictly later than the one before. Lists sort by it, so writes
+/// within one millisecond keep their order; the wire shows milliseconds (see [`fmt_time`]).
+pub fn write_time() -> DateTime<Utc> {
+    static LAST_NANOS: AtomicI64 = AtomicI64::new(i64::MIN);
+    let wall = Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX - 1);
+    let prev = LAST_NANOS
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+            Some(wall.max(last.saturating_add(1)))
+        })
+        .unwrap_or(wall);
+    DateTime::from_timestamp_nanos(wall.max(prev.saturating_add(1)))
 }
 
 /// ISO-8601 with milliseconds and `Z`.
@@ -281,4 +296,17 @@ pub fn tags_json(tags: &BTreeMap<String, String>) -> Value {
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_times_are_strictly_increasing_even_within_one_clock_tick() {
+        let times: Vec<_> = (0..10_000).map(|_| write_time()).collect();
+        assert!(times.windows(2).all(|w| w[0] < w[1]));
+        let drift = *times.last().expect("times") - Utc::now();
+        assert!(drift <= chrono::Duration::milliseconds(1), "{drift}");
+    }
 }

@@ -3,8 +3,8 @@
 use serde_json::{Map, Value, json};
 
 use super::{
-    State, check_tag_keys, fmt_time, get_int, get_list, get_map, get_str, new_id, now, pagination,
-    parse_arn, resolve, resource_id_of, tags_json,
+    State, check_tag_keys, fmt_time, get_int, get_list, get_map, get_str, new_id, pagination,
+    parse_arn, resolve, resource_id_of, tags_json, write_time,
 };
 use crate::error::ApiError;
 use crate::hooks::RoomEvent;
@@ -143,7 +143,7 @@ pub fn create(state: &State, account: &str, input: &Value) -> Result<Value, ApiE
         get_list(input, "loggingConfigurationIdentifiers").unwrap_or_default(),
     )?;
     let id = new_id();
-    let t = now();
+    let t = write_time();
     let room = Room {
         arn: format!("arn:aws:ivschat:{}:{account}:room/{id}", state.region),
         id,
@@ -185,7 +185,7 @@ pub fn update(state: &State, account: &str, input: &Value) -> Result<Value, ApiE
     if let Some(ids) = get_list(input, "loggingConfigurationIdentifiers") {
         room.logging_configuration_identifiers = check_logging_ids(state, account, ids)?;
     }
-    room.update_time = now().max(room.update_time);
+    room.update_time = write_time().max(room.update_time);
     state.store.put_room(account, &room)?;
     state.events.publish(
         account,
