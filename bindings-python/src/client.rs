@@ -26,7 +26,8 @@ pub struct NativeClient {
 
 /// The core client of one process, in two forms sharing configuration, credentials and retry
 /// quota: `shared` has its connections on the multi-thread runtime (async calls, pagination);
-/// `blocking`, made on the first blocking call, has its own on [`blocking_runtime`].
+/// `blocking`, made on the first blocking call, does its socket I/O on the calling thread with
+/// blocking sockets (`Client::with_blocking_io`), driven through [`blocking_runtime`].
 struct Clients {
     shared: ivschat::Client,
     blocking: OnceLock<ivschat::Client>,
@@ -44,7 +45,9 @@ impl Clients {
         if let Some(c) = self.blocking.get() {
             return Ok(c.clone());
         }
-        let made = self.shared.with_own_connections()?;
+        let made = self
+            .shared
+            .with_blocking_io(Some(crate::runtime::signal_check()))?;
         Ok(self.blocking.get_or_init(|| made).clone())
     }
 }
@@ -228,6 +231,7 @@ impl NativeClient {
         let input = operation_input(op, params).map_err(|e| to_pyerr(py, &e))?;
         let client = self.clients(py)?.blocking().map_err(|e| to_pyerr(py, &e))?;
         let (result, _) = block_on_in(py, blocking_runtime(), client.call_operation(input))?;
+        crate::runtime::raise_interrupting_signal(&result)?;
         Done::Call(result).into_py(py)
     }
 

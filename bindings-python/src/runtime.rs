@@ -15,9 +15,10 @@
 //! keyed by it, so a child builds its own (the parent's are leaked, never dropped: dropping
 //! them would wait for threads that are not there).
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
-use std::sync::{Mutex, Once};
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -130,6 +131,36 @@ pub fn runtime() -> &'static Runtime {
 /// The current-thread runtime that blocking calls drive on their own threads.
 pub fn blocking_runtime() -> &'static Runtime {
     BLOCKING.get()
+}
+
+thread_local! {
+    /// The exception a signal handler raised while a blocking call waited on this thread.
+    static INTERRUPTING: RefCell<Option<PyErr>> = const { RefCell::new(None) };
+}
+
+/// What a blocking client asks every 50 ms while a call waits: runs Python's signal handlers
+/// (on the main thread; elsewhere it is a no-op). When one raises (Ctrl-C), the call stops and
+/// [`raise_interrupting_signal`] raises the handler's exception.
+pub fn signal_check() -> ivschat::client::Interrupt {
+    Arc::new(|| {
+        Python::attach(|py| match py.check_signals() {
+            Ok(()) => false,
+            Err(e) => {
+                INTERRUPTING.with(|slot| *slot.borrow_mut() = Some(e));
+                true
+            }
+        })
+    })
+}
+
+/// After a blocking call: the signal handler's exception if [`signal_check`] stopped it.
+pub fn raise_interrupting_signal<T>(result: &Result<T, ivschat::Error>) -> PyResult<()> {
+    match result {
+        Err(e) if ivschat::client::is_interrupted(e) => Err(INTERRUPTING
+            .with(|slot| slot.borrow_mut().take())
+            .unwrap_or_else(|| pyo3::exceptions::PyKeyboardInterrupt::new_err(()))),
+        _ => Ok(()),
+    }
 }
 
 /// Runs `fut` to completion on the calling thread with the GIL released, checking for signals

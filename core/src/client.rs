@@ -10,6 +10,7 @@ use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
 use tracing::Instrument;
 
+use crate::blocking::{BlockingTransport, Limits};
 use crate::config::Config;
 use crate::credentials::CredentialsCache;
 use crate::error::{BuildError, Error};
@@ -35,7 +36,7 @@ impl Client {
         let credentials = CredentialsCache::new(config.credentials.clone());
         Self {
             handle: Handle(Arc::new(Inner {
-                http: config.http.clone(),
+                transport: Transport::Pooled(config.http.clone()),
                 credentials,
                 quota: Arc::new(RetryQuota::default()),
                 config,
@@ -50,14 +51,39 @@ impl Client {
     pub fn with_own_connections(&self) -> Result<Self, Error> {
         let inner = &*self.handle.0;
         let config = &inner.config;
-        Ok(Self {
+        Ok(self.sibling(Transport::Pooled(http_client(config.connect_timeout)?)))
+    }
+
+    /// A client sharing this one's configuration, credentials cache and retry quota whose calls
+    /// do their socket I/O on the thread that polls them, with blocking sockets and a pool of
+    /// their own: a call's future completes in one poll unless credentials must be fetched or a
+    /// retry waits. For synchronous calls that a binding drives with `block_on` on the calling
+    /// thread; never poll its calls on a runtime shared with other tasks.
+    ///
+    /// `interrupt` is asked while a call waits (every 50 ms); when it answers `true` the call
+    /// stops with an error for which [`is_interrupted`](crate::client::is_interrupted) is true.
+    /// When a proxy is set in the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`), the
+    /// calls go through the pooled async transport instead, which honours it.
+    pub fn with_blocking_io(&self, interrupt: Option<Interrupt>) -> Result<Self, Error> {
+        if proxy_in_environment() {
+            return self.with_own_connections();
+        }
+        let config = &self.handle.0.config;
+        let transport =
+            BlockingTransport::new(Arc::new(tls_config()?), config.connect_timeout, interrupt);
+        Ok(self.sibling(Transport::Blocking(transport)))
+    }
+
+    fn sibling(&self, transport: Transport) -> Self {
+        let inner = &*self.handle.0;
+        Self {
             handle: Handle(Arc::new(Inner {
-                http: http_client(config.connect_timeout)?,
+                transport,
                 credentials: inner.credentials.clone(),
                 quota: inner.quota.clone(),
-                config: config.clone(),
+                config: inner.config.clone(),
             })),
-        })
+        }
     }
 
     /// A client configured from the environment: the AWS default credentials chain and region
@@ -80,10 +106,21 @@ pub(crate) struct Handle(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     config: Config,
-    http: reqwest::Client,
+    transport: Transport,
     credentials: CredentialsCache,
     quota: Arc<RetryQuota>,
 }
+
+/// How requests travel.
+#[derive(Debug)]
+enum Transport {
+    /// reqwest's pool, driven by the tokio runtime that polls the calls.
+    Pooled(reqwest::Client),
+    /// Blocking sockets on the polling thread ([`Client::with_blocking_io`]).
+    Blocking(BlockingTransport),
+}
+
+pub use crate::blocking::{Interrupt, is_interrupted};
 
 /// What a call cost and what the service said, besides its output (the JS SDK's `$metadata`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -133,14 +170,23 @@ impl Handle {
             input.validate()?;
             let parts = input.http_parts()?;
             drop(input);
-            let call = self.send_with_retries::<O>(parts, &mut meta);
-            match self.0.config.operation_timeout {
-                Some(limit) => tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
-                    Err(Error::timeout(format!(
-                        "the operation did not complete within {limit:?}"
-                    )))
-                }),
-                None => call.await,
+            let Some(limit) = self.0.config.operation_timeout else {
+                return self.send_with_retries::<O>(parts, &mut meta, None).await;
+            };
+            let exceeded = format!("the operation did not complete within {limit:?}");
+            match &self.0.transport {
+                Transport::Pooled(_) => {
+                    let call = self.send_with_retries::<O>(parts, &mut meta, None);
+                    tokio::time::timeout(limit, call)
+                        .await
+                        .unwrap_or_else(|_| Err(Error::timeout(exceeded)))
+                }
+                // A blocking exchange cannot be cut short by a timer: it gets the deadline.
+                Transport::Blocking(_) => {
+                    let deadline = (started + limit, exceeded.as_str());
+                    self.send_with_retries::<O>(parts, &mut meta, Some(deadline))
+                        .await
+                }
             }
         }
         .instrument(span.clone())
@@ -158,10 +204,12 @@ impl Handle {
         (result, meta)
     }
 
+    /// The attempts of one call. `deadline` (blocking transport only) is the operation's.
     async fn send_with_retries<O: Operation>(
         &self,
         parts: HttpParts,
         meta: &mut ResponseMetadata,
+        deadline: Option<(Instant, &str)>,
     ) -> Result<O::Output, Error> {
         let inner = &*self.0;
         let max = inner.config.retry.max_attempts();
@@ -184,9 +232,14 @@ impl Handle {
                 latency_ms = tracing::field::Empty,
             );
             let started = Instant::now();
+            if let Some((at, exceeded)) = deadline
+                && at <= started
+            {
+                return Err(Error::timeout(exceeded.to_owned()));
+            }
             meta.attempts = attempt;
             let outcome = self
-                .attempt::<O>(&call, attempt, meta)
+                .attempt::<O>(&call, attempt, meta, deadline)
                 .instrument(attempt_span.clone())
                 .await;
             attempt_span.record("latency_ms", started.elapsed().as_millis() as u64);
@@ -206,7 +259,7 @@ impl Handle {
             if let Some(id) = error.request_id() {
                 attempt_span.record("request_id", id);
             }
-            let Some(kind) = classify(&error, O::ERRORS) else {
+            let Some(kind) = classify(&error, O::ERRORS).filter(|_| !is_interrupted(&error)) else {
                 return Err(error);
             };
             if attempt >= max {
@@ -223,7 +276,15 @@ impl Handle {
             }
             let delay = inner.config.retry.backoff(attempt);
             tracing::debug!(code = error.code(), ?kind, ?delay, attempt, "retrying");
-            tokio::time::sleep(delay).await;
+            match &inner.transport {
+                Transport::Pooled(_) => tokio::time::sleep(delay).await,
+                Transport::Blocking(blocking) => {
+                    let left = deadline.map_or(delay, |(at, _)| {
+                        at.saturating_duration_since(Instant::now())
+                    });
+                    blocking.sleep(delay.min(left))?;
+                }
+            }
             meta.total_retry_delay += delay;
             attempt += 1;
         }
@@ -234,15 +295,14 @@ impl Handle {
         call: &Call,
         attempt: u32,
         meta: &mut ResponseMetadata,
+        deadline: Option<(Instant, &str)>,
     ) -> Result<O::Output, Error> {
         let inner = &*self.0;
         let now = inner.config.time_source.now();
         let identity = inner.credentials.get(now).await?;
-        let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
-        *request.body_mut() = call.body.clone().map(reqwest::Body::from);
-        let headers = request.headers_mut();
+        let mut headers = http::HeaderMap::with_capacity(8);
         sign_into(
-            headers,
+            &mut headers,
             &call.method,
             call.url.as_str(),
             call.body.as_deref(),
@@ -257,16 +317,45 @@ impl Handle {
             header_value(&format!("attempt={attempt}; max={}", call.max_attempts))?,
         );
 
-        let exchange = exchange(&inner.http, request, inner.config.read_timeout);
-        let response = match inner.config.attempt_timeout {
-            Some(limit) => tokio::time::timeout(limit, exchange)
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Error::timeout(format!(
-                        "the attempt did not complete within {limit:?}"
-                    )))
-                })?,
-            None => exchange.await?,
+        let attempt_exceeded =
+            |limit: Duration| format!("the attempt did not complete within {limit:?}");
+        let response = match &inner.transport {
+            Transport::Pooled(http) => {
+                let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
+                *request.body_mut() = call.body.clone().map(reqwest::Body::from);
+                *request.headers_mut() = headers;
+                let exchange = exchange(http, request, inner.config.read_timeout);
+                match inner.config.attempt_timeout {
+                    Some(limit) => tokio::time::timeout(limit, exchange)
+                        .await
+                        .unwrap_or_else(|_| Err(Error::timeout(attempt_exceeded(limit))))?,
+                    None => exchange.await?,
+                }
+            }
+            Transport::Blocking(blocking) => {
+                let attempt_limit = inner
+                    .config
+                    .attempt_timeout
+                    .map(|limit| (Instant::now() + limit, attempt_exceeded(limit)));
+                let deadline = match (&attempt_limit, deadline) {
+                    (Some((at, what)), Some((op_at, _))) if *at < op_at => {
+                        Some((*at, what.as_str()))
+                    }
+                    (Some((at, what)), None) => Some((*at, what.as_str())),
+                    (_, op) => op,
+                };
+                let limits = Limits {
+                    read_timeout: inner.config.read_timeout,
+                    deadline,
+                };
+                blocking.exchange(
+                    &call.method,
+                    &call.url,
+                    &headers,
+                    call.body.as_deref(),
+                    limits,
+                )?
+            }
         };
         let request_id = response
             .headers
@@ -372,6 +461,31 @@ pub(crate) fn sign_into(
 /// Mozilla roots (like botocore's certifi bundle), HTTP/1.1 keep-alive pool, no redirects,
 /// `HTTP(S)_PROXY` / `NO_PROXY` honoured.
 pub(crate) fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, Error> {
+    // The read timeout is applied per exchange (`exchange.rs`), not by reqwest.
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls_config()?)
+        .http1_only()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(connect_timeout)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|e| Error::construction(format!("could not build the HTTP client: {e}")))
+}
+
+/// Whether the environment names a proxy (which only the pooled transport honours).
+fn proxy_in_environment() -> bool {
+    ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"]
+        .iter()
+        .any(|name| {
+            [name.to_string(), name.to_lowercase()]
+                .iter()
+                .any(|n| std::env::var_os(n).is_some_and(|v| !v.is_empty()))
+        })
+}
+
+/// rustls with the `ring` provider and the Mozilla roots, HTTP/1.1 by ALPN.
+fn tls_config() -> Result<rustls::ClientConfig, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
@@ -382,16 +496,7 @@ pub(crate) fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, 
         .with_root_certificates(roots)
         .with_no_client_auth();
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-    // The read timeout is applied per exchange (`exchange.rs`), not by reqwest.
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .http1_only()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(connect_timeout)
-        .pool_idle_timeout(Duration::from_secs(60))
-        .tcp_nodelay(true)
-        .build()
-        .map_err(|e| Error::construction(format!("could not build the HTTP client: {e}")))
+    Ok(tls)
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+mod blocking;
 pub mod client;
 pub mod config;
 pub mod credentials;

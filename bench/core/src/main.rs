@@ -177,6 +177,7 @@ fn main() {
         .build()
         .expect("runtime");
     let typed = client(&url);
+    let blocking = typed.with_blocking_io(None).expect("blocking client");
     let untimed = client_with(&url, |b| b.read_timeout(None));
     let multi_client = client(&url);
     let params = serde_json::json!({ "identifier": ARN });
@@ -209,6 +210,14 @@ fn main() {
         (
             "signed hyper connection, no reqwest (current-thread)",
             Box::new(hyper_direct(&url, &hyper_rt)),
+        ),
+        (
+            "typed, blocking I/O on the calling thread (Python `Client`)",
+            Box::new(|| {
+                current
+                    .block_on(blocking.get_room().identifier(ARN).send())
+                    .expect("call");
+            }),
         ),
         (
             "typed, caller drives a current-thread runtime",

@@ -29,6 +29,12 @@ pub enum Step {
         pieces: usize,
         gap: Duration,
     },
+    /// Answer 200 with `body` in `pieces` chunks (`transfer-encoding: chunked`).
+    Chunked { body: String, pieces: usize },
+    /// Answer with the inner step, then close the connection (without saying so in a header).
+    ThenClose(Box<Step>),
+    /// Answer with exactly these bytes.
+    Bytes(String),
 }
 
 pub fn json(status: u16, body: &str) -> Step {
@@ -102,6 +108,7 @@ struct State {
     requests: Vec<Recorded>,
     /// Requests whose connection closed while the server was still stalling.
     abandoned: usize,
+    connections: usize,
 }
 
 pub struct ScriptedServer {
@@ -138,6 +145,11 @@ impl ScriptedServer {
         self.state.lock().unwrap().requests.clone()
     }
 
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.state.lock().unwrap().connections
+    }
+
     pub fn abandoned(&self) -> usize {
         self.state.lock().unwrap().abandoned
     }
@@ -151,6 +163,7 @@ impl ScriptedServer {
 }
 
 async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
+    state.lock().unwrap().connections += 1;
     let mut buf = Vec::new();
     loop {
         let Some(request) = read_request(&mut stream, &mut buf).await else {
@@ -202,6 +215,24 @@ async fn answer(stream: &mut TcpStream, step: Step, state: &Arc<Mutex<State>>) -
             }
             true
         }
+        Step::Chunked { body, pieces } => {
+            let mut out = String::from(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+            );
+            let size = body.len().div_ceil(pieces.max(1)).max(1);
+            for piece in body.as_bytes().chunks(size) {
+                out.push_str(&format!("{:x}\r\n", piece.len()));
+                out.push_str(std::str::from_utf8(piece).expect("ASCII body"));
+                out.push_str("\r\n");
+            }
+            out.push_str("0\r\n\r\n");
+            stream.write_all(out.as_bytes()).await.is_ok()
+        }
+        Step::ThenClose(step) => {
+            Box::pin(answer(stream, *step, state)).await;
+            false
+        }
+        Step::Bytes(bytes) => stream.write_all(bytes.as_bytes()).await.is_ok(),
         Step::Respond {
             status,
             headers,

@@ -1,0 +1,724 @@
+//! Blocking HTTP/1.1 exchanges on the calling thread, for bindings' synchronous calls.
+//!
+//! A sync call through tokio costs an `epoll_wait` or two more per call than a blocking socket,
+//! plus reqwest's and hyper's task hand-offs; on a small VM that is most of the client's own cost
+//! (`bench/core`). Here a call writes its request in one `write` and blocks in `read` on its own
+//! thread, on a pooled keep-alive connection (plain TCP, or rustls with the same configuration
+//! as the async transport). Responses are parsed with `httparse` (hyper's parser).
+//!
+//! The read timeout keeps the async transport's meaning (the longest wait for the next bytes);
+//! the attempt and operation timeouts arrive as a deadline. Waits are cut into slices of
+//! [`SLICE`] when an [`Interrupt`] is set, so a caller's Ctrl-C is seen within one slice.
+
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::Url;
+use rustls::pki_types::ServerName;
+
+use crate::error::Error;
+use crate::exchange::Response;
+
+/// Asked while a blocking call waits: `true` stops the call (it fails with
+/// [`is_interrupted`] true and is not retried). Bindings check for Ctrl-C here.
+pub type Interrupt = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// How long a wait lasts before [`Interrupt`] is asked again.
+pub(crate) const SLICE: Duration = Duration::from_millis(50);
+
+/// Idle connections older than this are closed rather than reused (reqwest's pool does the same).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// A response head larger than this is refused.
+const MAX_HEAD: usize = 64 * 1024;
+const MAX_HEADERS: usize = 64;
+
+/// A pool of blocking keep-alive connections.
+pub(crate) struct BlockingTransport {
+    tls: Arc<rustls::ClientConfig>,
+    connect_timeout: Duration,
+    interrupt: Option<Interrupt>,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for BlockingTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockingTransport")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("interruptible", &self.interrupt.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Scheme, host and port: which pooled connections a request may use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Origin {
+    tls: bool,
+    host: String,
+    port: u16,
+}
+
+struct Connection {
+    origin: Origin,
+    stream: Stream,
+    /// The socket's current read timeout (set only when it changes: a system call).
+    read_timeout: Option<Duration>,
+    idle_since: Instant,
+}
+
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => &s.sock,
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// The limits one exchange runs under.
+#[derive(Clone, Copy)]
+pub(crate) struct Limits<'a> {
+    /// The longest wait for the next response bytes.
+    pub read_timeout: Option<Duration>,
+    /// When the attempt (or the whole operation) must be over, and what to say if it is not.
+    pub deadline: Option<(Instant, &'a str)>,
+}
+
+/// How an exchange on a connection failed.
+enum Failure {
+    /// A reused connection failed before any response byte arrived: the server had closed it.
+    /// The request is sent again on a new connection.
+    Stale,
+    Fatal(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Fatal(e)
+    }
+}
+
+impl BlockingTransport {
+    pub(crate) fn new(
+        tls: Arc<rustls::ClientConfig>,
+        connect_timeout: Duration,
+        interrupt: Option<Interrupt>,
+    ) -> Self {
+        BlockingTransport {
+            tls,
+            connect_timeout,
+            interrupt,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Sends one request and reads the whole response, blocking the calling thread.
+    pub(crate) fn exchange(
+        &self,
+        method: &http::Method,
+        url: &Url,
+        headers: &http::HeaderMap,
+        body: Option<&[u8]>,
+        limits: Limits<'_>,
+    ) -> Result<Response, Error> {
+        let origin = Origin::of(url)?;
+        let request = encode_request(method, url, headers, body);
+        if let Some(connection) = self.take_idle(&origin) {
+            match self.exchange_on(connection, true, &request, method, limits) {
+                Err(Failure::Stale) => {}
+                Err(Failure::Fatal(e)) => return Err(e),
+                Ok(response) => return Ok(response),
+            }
+        }
+        let connection = self.connect(origin, limits)?;
+        match self.exchange_on(connection, false, &request, method, limits) {
+            Ok(response) => Ok(response),
+            Err(Failure::Fatal(e)) => Err(e),
+            Err(Failure::Stale) => unreachable!("only a reused connection is stale"),
+        }
+    }
+
+    /// Waits `delay` (a retry's backoff), asking the interrupt every slice. `Err` when
+    /// interrupted.
+    pub(crate) fn sleep(&self, delay: Duration) -> Result<(), Error> {
+        let until = Instant::now() + delay;
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            match &self.interrupt {
+                Some(interrupt) => {
+                    std::thread::sleep(left.min(SLICE));
+                    if interrupt() {
+                        return Err(interrupted());
+                    }
+                }
+                None => std::thread::sleep(left),
+            }
+        }
+    }
+
+    fn take_idle(&self, origin: &Origin) -> Option<Connection> {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        idle.retain(|c| c.idle_since.elapsed() < IDLE_TIMEOUT);
+        let at = idle.iter().rposition(|c| &c.origin == origin)?;
+        Some(idle.swap_remove(at))
+    }
+
+    fn put_idle(&self, mut connection: Connection) {
+        connection.idle_since = Instant::now();
+        self.idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(connection);
+    }
+
+    fn connect(&self, origin: Origin, limits: Limits) -> Result<Connection, Error> {
+        let addresses = (origin.host.as_str(), origin.port)
+            .to_socket_addrs()
+            .map_err(|e| {
+                Error::transport(io::Error::new(
+                    e.kind(),
+                    format!("could not resolve {}: {e}", origin.host),
+                ))
+            })?;
+        let mut last = None;
+        let mut tcp = None;
+        for address in addresses {
+            let mut wait = self.connect_timeout;
+            if let Some((deadline, what)) = limits.deadline {
+                wait = wait.min(remaining(deadline, what)?);
+            }
+            match TcpStream::connect_timeout(&address, wait) {
+                Ok(stream) => {
+                    tcp = Some(stream);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let tcp = match (tcp, last) {
+            (Some(tcp), _) => tcp,
+            (None, Some(e)) if e.kind() == io::ErrorKind::TimedOut => {
+                return Err(Error::timeout(format!(
+                    "timed out connecting to {}:{}",
+                    origin.host, origin.port
+                )));
+            }
+            (None, Some(e)) => {
+                return Err(Error::transport(io::Error::new(
+                    e.kind(),
+                    format!("could not connect to {}:{}: {e}", origin.host, origin.port),
+                )));
+            }
+            (None, None) => {
+                return Err(Error::transport(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("{} has no address", origin.host),
+                )));
+            }
+        };
+        tcp.set_nodelay(true).map_err(Error::transport)?;
+        let mut read_timeout = None;
+        let stream = if origin.tls {
+            let name = ServerName::try_from(origin.host.clone())
+                .map_err(|e| Error::construction(format!("invalid TLS server name: {e}")))?;
+            let tls = rustls::ClientConnection::new(self.tls.clone(), name)
+                .map_err(|e| Error::transport(io::Error::other(e)))?;
+            let mut stream = rustls::StreamOwned::new(tls, tcp);
+            self.handshake(&mut stream, &mut read_timeout, limits)?;
+            Stream::Tls(Box::new(stream))
+        } else {
+            Stream::Plain(tcp)
+        };
+        Ok(Connection {
+            origin,
+            stream,
+            read_timeout,
+            idle_since: Instant::now(),
+        })
+    }
+
+    fn handshake(
+        &self,
+        stream: &mut rustls::StreamOwned<rustls::ClientConnection, TcpStream>,
+        current: &mut Option<Duration>,
+        limits: Limits,
+    ) -> Result<(), Error> {
+        let mut waiting = Waiting::new(limits);
+        while stream.conn.is_handshaking() {
+            let wait = waiting.next_wait(self.slice())?;
+            set_read_timeout(&stream.sock, current, Some(wait))?;
+            match stream.conn.complete_io(&mut stream.sock) {
+                Ok((read, _)) if read > 0 => waiting.progress(),
+                Ok(_) => {}
+                Err(e) if is_wait_over(&e) => self.check_interrupt()?,
+                Err(e) => return Err(Error::transport(e)),
+            }
+        }
+        Ok(())
+    }
+
+    fn slice(&self) -> Option<Duration> {
+        self.interrupt.as_ref().map(|_| SLICE)
+    }
+
+    fn check_interrupt(&self) -> Result<(), Error> {
+        match &self.interrupt {
+            Some(interrupt) if interrupt() => Err(interrupted()),
+            _ => Ok(()),
+        }
+    }
+
+    /// One exchange on `connection`; `reused` when it carried an earlier one (and so may have
+    /// been closed by the server since).
+    fn exchange_on(
+        &self,
+        mut connection: Connection,
+        reused: bool,
+        request: &[u8],
+        method: &http::Method,
+        limits: Limits,
+    ) -> Result<Response, Failure> {
+        if let Err(e) = connection
+            .stream
+            .write_all(request)
+            .and_then(|()| connection.stream.flush())
+        {
+            return Err(if reused {
+                Failure::Stale
+            } else {
+                Failure::Fatal(Error::transport(e))
+            });
+        }
+        let mut reader = Reader {
+            transport: self,
+            connection: &mut connection,
+            buf: Vec::with_capacity(4096),
+            start: 0,
+            waiting: Waiting::new(limits),
+            reused,
+            received: false,
+        };
+        let (response, keep_alive) = reader.response(method)?;
+        if keep_alive {
+            self.put_idle(connection);
+        }
+        Ok(response)
+    }
+}
+
+/// Reads one response from a connection.
+struct Reader<'a> {
+    transport: &'a BlockingTransport,
+    connection: &'a mut Connection,
+    /// Bytes read and not yet consumed start at `start`.
+    buf: Vec<u8>,
+    start: usize,
+    waiting: Waiting<'a>,
+    /// A reused connection that fails before any response byte arrived is stale.
+    reused: bool,
+    received: bool,
+}
+
+impl Reader<'_> {
+    /// The response, and whether the connection can carry another request.
+    fn response(&mut self, method: &http::Method) -> Result<(Response, bool), Failure> {
+        loop {
+            let (status, headers, version, head) = self.head()?;
+            self.start += head;
+            if status.is_informational() {
+                continue;
+            }
+            let close = version == 0 || has_token(&headers, http::header::CONNECTION, "close");
+            let no_body = method == http::Method::HEAD
+                || status == http::StatusCode::NO_CONTENT
+                || status == http::StatusCode::NOT_MODIFIED;
+            let (body, delimited) = if no_body {
+                (Bytes::new(), true)
+            } else if has_token(&headers, http::header::TRANSFER_ENCODING, "chunked") {
+                (self.chunked()?, true)
+            } else if let Some(length) = content_length(&headers)? {
+                (self.exact(length)?, true)
+            } else {
+                (self.until_closed()?, false)
+            };
+            // Bytes past the response mean the connection is out of step: close it.
+            let keep_alive = !close && delimited && self.start == self.buf.len();
+            return Ok((
+                Response {
+                    status,
+                    headers,
+                    body,
+                },
+                keep_alive,
+            ));
+        }
+    }
+
+    fn head(&mut self) -> Result<(http::StatusCode, http::HeaderMap, u8, usize), Failure> {
+        loop {
+            let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut parsed = httparse::Response::new(&mut slots);
+            match parsed.parse(&self.buf[self.start..]) {
+                Ok(httparse::Status::Complete(head)) => {
+                    let status = parsed
+                        .code
+                        .and_then(|c| http::StatusCode::from_u16(c).ok())
+                        .ok_or_else(|| invalid("a response with no valid status"))?;
+                    let mut headers = http::HeaderMap::with_capacity(parsed.headers.len());
+                    for h in parsed.headers.iter() {
+                        let name = http::HeaderName::from_bytes(h.name.as_bytes())
+                            .map_err(|_| invalid("an invalid header name"))?;
+                        let value = http::HeaderValue::from_bytes(h.value)
+                            .map_err(|_| invalid("an invalid header value"))?;
+                        headers.append(name, value);
+                    }
+                    return Ok((status, headers, parsed.version.unwrap_or(1), head));
+                }
+                Ok(httparse::Status::Partial) if self.buf.len() - self.start < MAX_HEAD => {
+                    if self.fill()? == 0 {
+                        return Err(self.closed_early());
+                    }
+                }
+                Ok(httparse::Status::Partial) => {
+                    return Err(invalid("a response head over 64 KiB").into());
+                }
+                Err(e) => return Err(invalid(&format!("a malformed response head ({e})")).into()),
+            }
+        }
+    }
+
+    fn exact(&mut self, length: usize) -> Result<Bytes, Failure> {
+        while self.buf.len() - self.start < length {
+            if self.fill()? == 0 {
+                return Err(self.closed_early());
+            }
+        }
+        let body = Bytes::copy_from_slice(&self.buf[self.start..self.start + length]);
+        self.start += length;
+        Ok(body)
+    }
+
+    fn until_closed(&mut self) -> Result<Bytes, Failure> {
+        while self.fill()? > 0 {}
+        let body = Bytes::copy_from_slice(&self.buf[self.start..]);
+        self.start = self.buf.len();
+        Ok(body)
+    }
+
+    fn chunked(&mut self) -> Result<Bytes, Failure> {
+        let mut body = Vec::new();
+        loop {
+            let (consumed, size) = loop {
+                match httparse::parse_chunk_size(&self.buf[self.start..]) {
+                    Ok(httparse::Status::Complete(done)) => break done,
+                    Ok(httparse::Status::Partial) => {
+                        if self.fill()? == 0 {
+                            return Err(self.closed_early());
+                        }
+                    }
+                    Err(_) => return Err(invalid("a malformed chunk size").into()),
+                }
+            };
+            self.start += consumed;
+            let size = usize::try_from(size).map_err(|_| invalid("a chunk too large"))?;
+            if size == 0 {
+                self.trailers()?;
+                return Ok(Bytes::from(body));
+            }
+            let chunk = self.exact(size)?;
+            body.extend_from_slice(&chunk);
+            let crlf = self.exact(2)?;
+            if &crlf[..] != b"\r\n" {
+                return Err(invalid("a chunk not followed by CRLF").into());
+            }
+        }
+    }
+
+    /// Skips the trailer section after the last chunk (up to and including the empty line).
+    fn trailers(&mut self) -> Result<(), Failure> {
+        loop {
+            match self.buf[self.start..].windows(2).position(|w| w == b"\r\n") {
+                Some(0) => {
+                    self.start += 2;
+                    return Ok(());
+                }
+                Some(line) => self.start += line + 2,
+                None => {
+                    if self.fill()? == 0 {
+                        return Err(self.closed_early());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads more bytes into `buf`; `Ok(0)` at the end of the stream.
+    fn fill(&mut self) -> Result<usize, Failure> {
+        if self.start > 0 && self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
+        let old = self.buf.len();
+        self.buf
+            .resize(old.max(self.start + 4096).max(old + 4096), 0);
+        let result = loop {
+            let wait = self.waiting.next_wait(self.transport.slice())?;
+            let connection = &mut *self.connection;
+            set_read_timeout(
+                connection.stream.tcp(),
+                &mut connection.read_timeout,
+                Some(wait).filter(|w| !w.is_zero()),
+            )?;
+            match connection.stream.read(&mut self.buf[old..]) {
+                Ok(n) => break Ok(n),
+                Err(e) if is_wait_over(&e) => self.transport.check_interrupt()?,
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break Ok(0),
+                Err(e) => break Err(e),
+            }
+        };
+        match result {
+            Ok(n) => {
+                self.buf.truncate(old + n);
+                if n > 0 {
+                    self.received = true;
+                    self.waiting.progress();
+                }
+                Ok(n)
+            }
+            Err(_) if self.reused && !self.received => Err(Failure::Stale),
+            Err(e) => Err(Error::transport(e).into()),
+        }
+    }
+
+    fn closed_early(&self) -> Failure {
+        if self.reused && !self.received {
+            return Failure::Stale;
+        }
+        Failure::Fatal(Error::transport(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            if self.received {
+                "the connection closed in the middle of a response"
+            } else {
+                "the connection closed before a response arrived"
+            },
+        )))
+    }
+}
+
+/// The read timeout (since the last bytes) and the deadline of one exchange.
+struct Waiting<'a> {
+    limits: Limits<'a>,
+    last_progress: Instant,
+}
+
+impl<'a> Waiting<'a> {
+    fn new(limits: Limits<'a>) -> Self {
+        Waiting {
+            limits,
+            last_progress: Instant::now(),
+        }
+    }
+
+    fn progress(&mut self) {
+        self.last_progress = Instant::now();
+    }
+
+    /// How long the next read may block: `None` for ever. Fails once a limit has passed.
+    fn next_wait(&self, slice: Option<Duration>) -> Result<Duration, Error> {
+        let mut wait = slice.unwrap_or(Duration::MAX);
+        if let Some(limit) = self.limits.read_timeout {
+            let left = limit.saturating_sub(self.last_progress.elapsed());
+            if left.is_zero() {
+                return Err(Error::timeout(format!(
+                    "no response bytes arrived for {limit:?} (read timeout)"
+                )));
+            }
+            wait = wait.min(left);
+        }
+        if let Some((deadline, what)) = self.limits.deadline {
+            wait = wait.min(remaining(deadline, what)?);
+        }
+        Ok(wait)
+    }
+}
+
+/// What is left before `deadline`, or the timeout error `what` once it has passed.
+fn remaining(deadline: Instant, what: &str) -> Result<Duration, Error> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        Err(Error::timeout(what.to_owned()))
+    } else {
+        Ok(left)
+    }
+}
+
+/// Sets the socket's read timeout when it differs from the one it has.
+fn set_read_timeout(
+    tcp: &TcpStream,
+    current: &mut Option<Duration>,
+    wait: Option<Duration>,
+) -> Result<(), Error> {
+    // Rounded up to whole milliseconds, so nearly equal remainders need no new system call.
+    let wait = wait
+        .filter(|w| *w < Duration::from_secs(365 * 24 * 3600))
+        .map(|w| Duration::from_millis(w.as_nanos().div_ceil(1_000_000) as u64));
+    if *current != wait {
+        tcp.set_read_timeout(wait).map_err(Error::transport)?;
+        *current = wait;
+    }
+    Ok(())
+}
+
+/// A read that ended because its timeout passed or a signal arrived.
+fn is_wait_over(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
+
+/// The error of a call stopped by its [`Interrupt`].
+fn interrupted() -> Error {
+    Error::transport(io::Error::new(
+        io::ErrorKind::Interrupted,
+        "the call was interrupted",
+    ))
+}
+
+/// Whether `error` is a call stopped by its [`Interrupt`] (never retried).
+pub fn is_interrupted(error: &Error) -> bool {
+    match error {
+        Error::Transport(e) => std::error::Error::source(e)
+            .and_then(|s| s.downcast_ref::<io::Error>())
+            .is_some_and(|io| io.kind() == io::ErrorKind::Interrupted),
+        _ => false,
+    }
+}
+
+fn invalid(what: &str) -> Error {
+    Error::transport(io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("the server sent {what}"),
+    ))
+}
+
+impl Origin {
+    fn of(url: &Url) -> Result<Self, Error> {
+        let tls = match url.scheme() {
+            "https" => true,
+            "http" => false,
+            other => return Err(Error::construction(format!("unsupported scheme {other}"))),
+        };
+        let host = url
+            .host_str()
+            .ok_or_else(|| Error::construction("the endpoint has no host"))?;
+        // An IPv6 literal without its brackets, as name resolution and TLS want it.
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let port = url
+            .port_or_known_default()
+            .ok_or_else(|| Error::construction("the endpoint has no port"))?;
+        Ok(Origin { tls, host, port })
+    }
+}
+
+/// The request head and body in one buffer (one `write`). `Host` is the URL's authority as
+/// signed: host, and the port unless it is the scheme's default.
+fn encode_request(
+    method: &http::Method,
+    url: &Url,
+    headers: &http::HeaderMap,
+    body: Option<&[u8]>,
+) -> Vec<u8> {
+    let body = body.unwrap_or_default();
+    let mut out = Vec::with_capacity(640 + body.len());
+    out.extend_from_slice(method.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(url.path().as_bytes());
+    if let Some(query) = url.query() {
+        out.push(b'?');
+        out.extend_from_slice(query.as_bytes());
+    }
+    out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
+    out.extend_from_slice(url.host_str().unwrap_or_default().as_bytes());
+    if let Some(port) = url.port() {
+        out.extend_from_slice(format!(":{port}").as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    if !body.is_empty() || method == http::Method::POST || method == http::Method::PUT {
+        out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+    out
+}
+
+fn has_token(headers: &http::HeaderMap, name: http::HeaderName, token: &str) -> bool {
+    headers.get_all(name).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    })
+}
+
+fn content_length(headers: &http::HeaderMap) -> Result<Option<usize>, Error> {
+    let mut values = headers.get_all(http::header::CONTENT_LENGTH).iter();
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    let parse = |v: &http::HeaderValue| {
+        v.to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .ok_or_else(|| invalid("an invalid content-length"))
+    };
+    let length = parse(first)?;
+    for other in values {
+        if parse(other)? != length {
+            return Err(invalid("conflicting content-lengths"));
+        }
+    }
+    Ok(Some(length))
+}
