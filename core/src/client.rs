@@ -1,5 +1,6 @@
 //! The client: signs each request (SigV4, `aws-sigv4`), sends it over a pooled keep-alive
-//! connection (`reqwest` + rustls/ring), retries in standard mode, enforces timeouts and traces.
+//! connection (`reqwest` + rustls/ring; or, for bindings' synchronous calls, blocking sockets on
+//! the calling thread: `blocking.rs`), retries in standard mode, enforces timeouts and traces.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
