@@ -6,7 +6,8 @@ use ivschat::dynamic::OperationInput;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyMapping, PyString};
-use pythonize::{Depythonizer, PythonizeNamedMappingType, PythonizeTypes};
+use pythonize::{Depythonizer, PythonizeError, PythonizeNamedMappingType, PythonizeTypes};
+use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, Visitor};
 
 /// Structure members that are timestamps.
 const TIMESTAMP_MEMBERS: [&std::ffi::CStr; 4] = [
@@ -22,7 +23,138 @@ pub fn operation_input(
     operation: &str,
     params: &Bound<'_, PyAny>,
 ) -> Result<OperationInput, ivschat::Error> {
-    OperationInput::from_wire(operation, &mut Depythonizer::from_object(params))
+    OperationInput::from_wire(operation, Wire(params))
+}
+
+/// pythonize's `Depythonizer`, except that a `dict` is read directly: pythonize first asks every
+/// map whether it is a dataclass (a failed attribute lookup, which formats an `AttributeError`),
+/// then copies its keys and values into two lists.
+struct Wire<'a, 'py>(&'a Bound<'py, PyAny>);
+
+macro_rules! to_depythonizer {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PythonizeError> {
+            Depythonizer::from_object(self.0).$method(visitor)
+        }
+    )*};
+}
+
+impl<'de> Deserializer<'de> for Wire<'_, '_> {
+    type Error = PythonizeError;
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PythonizeError> {
+        match self.0.cast::<PyDict>() {
+            Ok(dict) => visitor.visit_map(DictAccess {
+                items: dict.iter(),
+                value: None,
+            }),
+            Err(_) => Depythonizer::from_object(self.0).deserialize_map(visitor),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, PythonizeError> {
+        self.deserialize_map(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PythonizeError> {
+        if self.0.is_none() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, PythonizeError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, PythonizeError> {
+        Depythonizer::from_object(self.0).deserialize_unit_struct(name, visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, PythonizeError> {
+        Depythonizer::from_object(self.0).deserialize_tuple(len, visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, PythonizeError> {
+        Depythonizer::from_object(self.0).deserialize_tuple_struct(name, len, visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, PythonizeError> {
+        Depythonizer::from_object(self.0).deserialize_enum(name, variants, visitor)
+    }
+
+    to_depythonizer! {
+        deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
+        deserialize_i64 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
+        deserialize_f32 deserialize_f64 deserialize_char deserialize_str deserialize_string
+        deserialize_bytes deserialize_byte_buf deserialize_unit deserialize_seq
+        deserialize_identifier deserialize_ignored_any
+    }
+}
+
+/// A dict's items, each value read through [`Wire`] again.
+struct DictAccess<'py> {
+    items: pyo3::types::iter::BoundDictIterator<'py>,
+    value: Option<Bound<'py, PyAny>>,
+}
+
+impl<'de> MapAccess<'de> for DictAccess<'_> {
+    type Error = PythonizeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, PythonizeError> {
+        let Some((key, value)) = self.items.next() else {
+            return Ok(None);
+        };
+        self.value = Some(value);
+        seed.deserialize(&mut Depythonizer::from_object(&key))
+            .map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, PythonizeError> {
+        let value = self
+            .value
+            .take()
+            .ok_or_else(|| PythonizeError::custom("a dict value was asked for before its key"))?;
+        seed.deserialize(Wire(&value))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
 }
 
 /// A core value (an operation output, error fields) as Python objects with wire names.

@@ -180,6 +180,16 @@ where
     F::Output: Send,
 {
     let mut fut = std::pin::pin!(fut);
+    // A blocking client's call usually completes in its first poll: try that on this thread, in
+    // the runtime's context, before entering its scheduler.
+    let first = py.detach(|| {
+        let _context = rt.enter();
+        fut.as_mut()
+            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+    });
+    if let std::task::Poll::Ready(out) = first {
+        return Ok(out);
+    }
     loop {
         let step = py.detach(|| {
             rt.block_on(async {
