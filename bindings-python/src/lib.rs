@@ -1,7 +1,7 @@
 //! `ivschat._native`: the Rust half of the Python package `ivschat` (see python/ivschat/).
 //!
-//! Sync calls drive the process-wide blocking runtime on the calling thread
-//! ([`runtime::blocking_runtime`]), release the GIL while they wait and check for Ctrl-C; async
+//! Sync calls do their socket I/O on the calling thread (the core's blocking transport, driven
+//! through [`runtime::blocking_runtime`]), release the GIL while they wait and check for Ctrl-C; async
 //! calls are tasks on the process-wide runtime completing asyncio
 //! futures through [`aio`] (cancelling one drops the request); errors become the classes of
 //! `ivschat._errors`; the core's spans go to `logging`.

@@ -3,11 +3,11 @@
 //!
 //! - [`runtime`], multi-thread: async calls, pagination, credential callbacks, the in-process
 //!   emulator;
-//! - [`blocking_runtime`], current-thread, shared by every thread making a blocking call: the
-//!   thread that waits for an answer drives the runtime itself, so an uncontended call's request,
-//!   connection task and socket readiness stay on the calling thread (like a blocking socket)
-//!   instead of hopping to a worker and back. Threads calling at the same time take turns
-//!   driving it; the others wait for their own result.
+//! - [`blocking_runtime`], current-thread, shared by every thread making a blocking call. A
+//!   blocking client's call does its socket I/O on the calling thread and usually completes in
+//!   its first poll. The runtime is there for what it may await (a credentials refresh; with a
+//!   proxy, the async transport), driven by the waiting thread itself. Threads calling at the
+//!   same time take turns driving it; the others wait for their own result.
 //!
 //! A `fork()` copies only the calling thread: the parent's worker threads do not exist in the
 //! child, and a runtime's epoll instance is shared with the parent. A `pthread_atfork` child

@@ -231,6 +231,18 @@ async fn configuration_comes_from_the_environment() {
         "absolute-form request to the proxy"
     );
     assert_eq!(r.header("host"), Some("ivschat.proxied.invalid"));
+    // A blocking-I/O client keeps the transport that honours the proxy.
+    let blocking = via_proxy.with_blocking_io(None).unwrap();
+    blocking
+        .delete_room()
+        .identifier(ROOM_ARN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        proxy.requests().pop().unwrap().target,
+        "http://ivschat.proxied.invalid/DeleteRoom"
+    );
     set("NO_PROXY", "ivschat.proxied.invalid");
     let direct = client_with("http://ivschat.proxied.invalid", |b| b.max_attempts(1));
     let err = direct
@@ -240,7 +252,7 @@ async fn configuration_comes_from_the_environment() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), "ConnectionError");
-    assert_eq!(proxy.requests().len(), 1, "NO_PROXY hosts bypass the proxy");
+    assert_eq!(proxy.requests().len(), 2, "NO_PROXY hosts bypass the proxy");
 
     let _ = std::fs::remove_dir_all(&dir);
 }
