@@ -15,9 +15,9 @@ use std::sync::{Arc, Mutex};
 
 use ivschat::dynamic::OperationOutput;
 use pyo3::exceptions::PyRuntimeError;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyDict;
 
 use crate::convert::to_py;
 use crate::error::to_pyerr;
@@ -104,17 +104,10 @@ impl LoopBridge {
             std::mem::take(&mut *self.shared.queue.lock().unwrap_or_else(|p| p.into_inner()));
         for (fut, done) in items {
             let fut = fut.bind(py);
-            // Cancelled meanwhile: nothing to resolve.
-            if fut
-                .call_method0("done")
-                .and_then(|d| d.is_truthy())
-                .unwrap_or(true)
-            {
-                continue;
-            }
+            // A future cancelled meanwhile refuses the outcome (`InvalidStateError`, dropped).
             let _ = match done.into_py(py) {
-                Ok(value) => fut.call_method1("set_result", (value,)),
-                Err(e) => fut.call_method1("set_exception", (e.into_value(py),)),
+                Ok(value) => fut.call_method1(intern!(py, "set_result"), (value,)),
+                Err(e) => fut.call_method1(intern!(py, "set_exception"), (e.into_value(py),)),
             };
         }
     }
@@ -278,14 +271,13 @@ where
     let parts = parts(py)?;
     let event_loop = parts.get_running_loop.bind(py).call0()?;
     let shared = bridge_for(py, &event_loop)?;
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("loop", &event_loop)?;
-    let py_fut = parts.future_class.bind(py).call((), Some(&kwargs))?;
+    // On the running loop (the one `get_running_loop` returned).
+    let py_fut = parts.future_class.bind(py).call0()?;
     let target = py_fut.clone().unbind();
     let task = runtime().spawn(async move {
         let done = fut.await;
         shared.push(target, done);
     });
-    py_fut.setattr("_ivschat_abort", Abort(task.abort_handle()))?;
+    py_fut.setattr(intern!(py, "_ivschat_abort"), Abort(task.abort_handle()))?;
     Ok(py_fut)
 }
