@@ -494,8 +494,8 @@ impl Reader<'_> {
             self.start = 0;
         }
         let old = self.buf.len();
-        self.buf
-            .resize(old.max(self.start + 4096).max(old + 4096), 0);
+        // Room for at least 4 KiB more, doubling for large bodies (fewer reads).
+        self.buf.resize(old + old.max(4096), 0);
         let result = loop {
             let wait = self.waiting.next_wait(self.transport.slice())?;
             let connection = &mut *self.connection;

@@ -181,6 +181,26 @@ async fn chunked_and_close_delimited_bodies_are_read_whole() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_body_arriving_over_many_reads_is_read_whole() {
+    let name = "n".repeat(300_000);
+    let room = format!(r#"{{"id":"abcdEFGH1234","name":"{name}"}}"#);
+    let server = ScriptedServer::start(vec![
+        json(200, &room),
+        Step::Chunked {
+            body: room.clone(),
+            pieces: 37,
+        },
+    ])
+    .await;
+    let client = blocking(&server.url);
+    for _ in 0..2 {
+        let out = call(&client).await.expect("call");
+        assert_eq!(out.name().map(str::len), Some(300_000));
+    }
+    assert_eq!(server.connections(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_response_is_a_connection_error_naming_it() {
     let server = ScriptedServer::start(vec![
         Step::ThenClose(Box::new(Step::Bytes(
