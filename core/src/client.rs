@@ -174,16 +174,17 @@ impl Handle {
             let Some(limit) = self.0.config.operation_timeout else {
                 return self.send_with_retries::<O>(parts, &mut meta, None).await;
             };
-            let exceeded = format!("the operation did not complete within {limit:?}");
+            let exceeded = || format!("the operation did not complete within {limit:?}");
             match &self.0.transport {
                 Transport::Pooled(_) => {
                     let call = self.send_with_retries::<O>(parts, &mut meta, None);
                     tokio::time::timeout(limit, call)
                         .await
-                        .unwrap_or_else(|_| Err(Error::timeout(exceeded)))
+                        .unwrap_or_else(|_| Err(Error::timeout(exceeded())))
                 }
                 // A blocking exchange cannot be cut short by a timer: it gets the deadline.
                 Transport::Blocking(_) => {
+                    let exceeded = exceeded();
                     let deadline = (started + limit, exceeded.as_str());
                     self.send_with_retries::<O>(parts, &mut meta, Some(deadline))
                         .await
@@ -338,16 +339,12 @@ impl Handle {
                     .config
                     .attempt_timeout
                     .map(|limit| (Instant::now() + limit, attempt_exceeded(limit)));
-                let deadline = match (&attempt_limit, deadline) {
-                    (Some((at, what)), Some((op_at, _))) if *at < op_at => {
-                        Some((*at, what.as_str()))
-                    }
-                    (Some((at, what)), None) => Some((*at, what.as_str())),
-                    (_, op) => op,
-                };
+                let attempt_deadline = attempt_limit
+                    .as_ref()
+                    .map(|(at, what)| (*at, what.as_str()));
                 let limits = Limits {
                     read_timeout: inner.config.read_timeout,
-                    deadline,
+                    deadline: earlier(attempt_deadline, deadline),
                 };
                 blocking.exchange(
                     &call.method,
@@ -377,6 +374,17 @@ impl Handle {
                 &response.body,
             ))
         }
+    }
+}
+
+/// Whichever deadline comes first (the second on a tie).
+fn earlier<'a>(
+    a: Option<(Instant, &'a str)>,
+    b: Option<(Instant, &'a str)>,
+) -> Option<(Instant, &'a str)> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if a.0 < b.0 { a } else { b }),
+        (a, b) => a.or(b),
     }
 }
 
