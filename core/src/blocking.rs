@@ -166,7 +166,11 @@ impl BlockingTransport {
         match self.exchange_on(connection, false, &request, method, limits) {
             Ok(response) => Ok(response),
             Err(Failure::Fatal(e)) => Err(e),
-            Err(Failure::Stale) => unreachable!("only a reused connection is stale"),
+            // Only a reused connection is reported stale; a new one failing so is an error.
+            Err(Failure::Stale) => Err(Error::transport(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the connection closed before a response arrived",
+            ))),
         }
     }
 
