@@ -4,6 +4,7 @@
 // codegen/gen_node.py into generated.js, the types into index.d.ts.
 
 const native = require('./native.js')
+const { createNativeClient } = require('./transport.js')
 const { OPERATIONS, SHAPES, ERRORS, ENUMS, PAGINATED } = require('./generated.js')
 
 const TIMESTAMPS = new Set(['createTime', 'updateTime', 'tokenExpirationTime', 'sessionExpirationTime'])
@@ -188,8 +189,8 @@ function settle(text) {
 
 // ---------------------------------------------------------------------------------------------
 // Calls in flight: the native side reports `(id, envelope)` to `complete` (one function for every
-// client); the promise is settled here. A weak native callback does not keep the process alive,
-// so a ref'd timer does while any call is pending (as an open socket does for v3).
+// client); the promise is settled here. A call may wait on a weak native callback, which does not
+// keep the process alive, so a ref'd timer does while any call is pending.
 
 const pending = new Map()
 let lastId = 0
@@ -216,9 +217,11 @@ function start(n, operation, params, handle) {
   return new Promise((resolve, reject) => {
     lastId = (lastId + 1) >>> 0
     const id = lastId
-    n.call(operation, params, id, handle)
     if (pending.size === 0) keepAlive.ref()
-    pending.set(id, { resolve, reject })
+    // Registered first: the call may complete before n.call returns. Holding `n` keeps the
+    // native client (and its calls) alive while the call is pending.
+    pending.set(id, { resolve, reject, n })
+    n.call(operation, params, id, handle)
   })
 }
 
@@ -316,7 +319,7 @@ class IvschatClient {
       const c = normalizeCredentials(creds)
       Object.assign(opts, c)
     }
-    return new native.NativeClient(opts, provider, complete)
+    return createNativeClient(native.NativeClient, opts, provider, complete)
   }
 
   async _resolveNative() {

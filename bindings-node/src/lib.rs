@@ -11,11 +11,13 @@
 //! `{"e": error, "m": meta}`; the facade rebuilds outputs (`Date`s, `$metadata`) and error
 //! classes by name (idiom 2).
 //!
-//! The hot path (`NativeClient.call`) does not create a promise per call: the call runs as one
-//! task on the shared tokio runtime and hands `(id, envelope)` to the client's completion
-//! function, a single weak threadsafe function created with the client. Completions that finish
-//! together reach JavaScript in one event-loop wake-up; the facade keeps the promises (by id)
-//! and keeps the process alive while calls are pending.
+//! The hot path (`NativeClient.call`) does not create a promise per call: it hands `(id,
+//! envelope)` to the client's completion function, and the facade keeps the promises (by id) and
+//! keeps the process alive while calls are pending. Calls are polled on the JavaScript thread
+//! (`executor.rs`) and their requests travel on Node's own sockets (`transport.js`, through the
+//! core's host I/O): a call never crosses threads. With a proxy set in the environment the core
+//! keeps its own pooled transport; calls then run on the tokio runtime and report through a weak
+//! threadsafe function.
 
 use std::fmt;
 use std::sync::Arc;
@@ -30,6 +32,10 @@ use tokio::sync::Notify;
 
 use ivschat::ResponseMetadata;
 use ivschat::dynamic::{OperationInput, OperationPages};
+use ivschat::host::{HostAction, HostFailure, HostIo};
+
+mod executor;
+use executor::{Executor, KickFn};
 
 /// Options of `new NativeClient(...)`, already normalised by the facade.
 #[napi(object)]
@@ -63,6 +69,20 @@ type ProviderFn = ThreadsafeFunction<(), Promise<String>, (), Status, false, tru
 /// process alive; the facade does that while calls are pending), errors not passed as arguments.
 type CompleteFn =
     ThreadsafeFunction<FnArgs<(u32, String)>, (), FnArgs<(u32, String)>, Status, false, true>;
+
+/// `transport.js`'s `send(id, tls, host, port, bytes, fresh, connectMs, readMs, leftMs)`:
+/// `readMs` 0 for none, `leftMs` -1 for none.
+type SendArgs<'a> = FnArgs<(
+    f64,
+    bool,
+    String,
+    u32,
+    &'a BufferSlice<'a>,
+    bool,
+    f64,
+    f64,
+    f64,
+)>;
 
 // Rust allocations of the addon (requests, signing, JSON, hyper buffers) are made on the tokio
 // workers and freed on other threads; mimalloc is much cheaper than glibc's arenas for that.
@@ -190,7 +210,97 @@ fn build_config(
 #[napi]
 pub struct NativeClient {
     client: std::result::Result<ivschat::Client, Arc<ivschat::Error>>,
+    /// The same client on the core's pooled transport: the calls that start while
+    /// [`inline_calls`] are already in flight on this thread run on the tokio runtime, where
+    /// the runtime's workers share their work.
+    pooled: std::result::Result<ivschat::Client, Arc<ivschat::Error>>,
     complete: Arc<CompleteFn>,
+    /// Calls on the JavaScript thread over Node's sockets (absent with a proxy or a bad
+    /// configuration: calls then run on the tokio runtime).
+    hosted: Option<Hosted>,
+}
+
+/// The JavaScript side of host I/O, and the calls polled on its thread.
+struct Hosted {
+    io: HostIo,
+    executor: Executor,
+    complete: FunctionRef<FnArgs<(u32, String)>, ()>,
+    send: FunctionRef<SendArgs<'static>, ()>,
+    abandon: FunctionRef<FnArgs<(f64,)>, ()>,
+}
+
+/// How many calls may be in flight on the JavaScript thread before the next one goes to the
+/// runtime's workers. A call on this thread is fastest alone, but its work is all this
+/// thread's: at 64 in flight that capped a client at ~5,900 calls/s where the workers reach
+/// ~15,000 (`bench/node`). One (the default) measured best; `IVSCHAT_NODE_INLINE_CALLS`
+/// overrides it, for benchmarks.
+fn inline_calls() -> usize {
+    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        std::env::var("IVSCHAT_NODE_INLINE_CALLS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(1)
+    })
+}
+
+fn millis_of(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+impl Hosted {
+    /// Runs `first` (a report from the sockets), polls what is ready and carries out the core's
+    /// actions until both are done, then reports the calls that finished.
+    fn run<T>(&self, env: &Env, first: impl FnOnce(&HostIo) -> T) -> Result<T> {
+        let (first, finished) = self.executor.run(
+            || first(&self.io),
+            || {
+                let actions = self.io.take_actions();
+                let acted = !actions.is_empty();
+                for action in actions {
+                    if let Err(e) = self.perform(env, &action)
+                        && let HostAction::Send(request) = action
+                    {
+                        let why = format!("the socket layer failed: {e}");
+                        self.io.fail(request.id, HostFailure::Io(why), false);
+                    }
+                }
+                acted
+            },
+            internal_error,
+        );
+        if !finished.is_empty() {
+            let complete = self.complete.borrow_back(env)?;
+            for (id, envelope) in finished {
+                complete.call((id, envelope).into())?;
+            }
+        }
+        Ok(first)
+    }
+
+    fn perform(&self, env: &Env, action: &HostAction) -> Result<()> {
+        match action {
+            HostAction::Send(r) => {
+                let bytes = BufferSlice::copy_from(env, &r.bytes)?;
+                let send = self.send.borrow_back(env)?;
+                send.call(
+                    (
+                        r.id as f64,
+                        r.tls,
+                        r.host.clone(),
+                        u32::from(r.port),
+                        &bytes,
+                        r.fresh,
+                        millis_of(r.connect_timeout),
+                        r.read_timeout.map_or(0.0, millis_of),
+                        r.time_left.map_or(-1.0, millis_of),
+                    )
+                        .into(),
+                )
+            }
+            HostAction::Abandon(id) => self.abandon.borrow_back(env)?.call((*id as f64,).into()),
+        }
+    }
 }
 
 /// Cancels the call it is passed to (`abortSignal`): the call future is dropped, which drops the
@@ -236,20 +346,56 @@ impl CancelHandle {
 
 #[napi]
 impl NativeClient {
+    /// `send`, `abandon` and `kick` are `transport.js`'s; `kick` must call `run()`.
     #[napi(constructor)]
     pub fn new(
         options: NativeOptions,
         #[napi(ts_arg_type = "(() => Promise<string>) | undefined | null")] provider: Option<
             ProviderFn,
         >,
-        #[napi(ts_arg_type = "(id: number, envelope: string) => void")] complete: CompleteFn,
-    ) -> Self {
-        NativeClient {
-            client: build_config(options, provider)
-                .map(|c| ivschat::Client::new(&c))
-                .map_err(Arc::new),
-            complete: Arc::new(complete),
-        }
+        #[napi(ts_arg_type = "(id: number, envelope: string) => void")] complete: Function<
+            FnArgs<(u32, String)>,
+            (),
+        >,
+        #[napi(
+            ts_arg_type = "(id: number, tls: boolean, host: string, port: number, bytes: Buffer, fresh: boolean, connectMs: number, readMs: number, leftMs: number) => void"
+        )]
+        send: FunctionRef<SendArgs<'static>, ()>,
+        #[napi(ts_arg_type = "(id: number) => void")] abandon: FunctionRef<FnArgs<(f64,)>, ()>,
+        #[napi(ts_arg_type = "() => void")] kick: KickFn,
+    ) -> Result<Self> {
+        let threadsafe: CompleteFn = complete
+            .build_threadsafe_function()
+            .weak::<true>()
+            .callee_handled::<false>()
+            .build()?;
+        let executor = Executor::new(kick);
+        let wakes = executor.wakes();
+        let notify: ivschat::host::Notify = Arc::new(move || wakes.notify());
+        let pooled = build_config(options, provider)
+            .map(|config| ivschat::Client::new(&config))
+            .map_err(Arc::new);
+        let (client, hosted) = match pooled.as_ref().map(|c| c.with_host_io(notify)) {
+            Ok(Ok((client, Some(io)))) => {
+                let hosted = Hosted {
+                    io,
+                    executor,
+                    complete: complete.create_ref()?,
+                    send,
+                    abandon,
+                };
+                (Ok(client), Some(hosted))
+            }
+            Ok(Ok((client, None))) => (Ok(client), None),
+            Ok(Err(e)) => (Err(Arc::new(e)), None),
+            Err(e) => (Err(e.clone()), None),
+        };
+        Ok(NativeClient {
+            client,
+            pooled,
+            complete: Arc::new(threadsafe),
+            hosted,
+        })
     }
 
     /// The resolved endpoint URL ("" when the configuration is invalid).
@@ -271,26 +417,88 @@ impl NativeClient {
     }
 
     /// Starts `operation` with wire-named JSON; the client's completion function is called
-    /// with `(id, envelope)` when it is done (exactly once, unless the process is exiting).
+    /// with `(id, envelope)` when it is done (exactly once, unless the process is exiting), which
+    /// may be before this returns.
     #[napi]
     pub fn call(
         &self,
+        env: &Env,
         operation: String,
         params: String,
         id: u32,
         cancel: Option<&CancelHandle>,
     ) -> Result<()> {
-        let client = self.client.clone();
-        let complete = self.complete.clone();
         let cancel = cancel.map(|c| c.inner.clone());
+        if let Some(hosted) = self
+            .hosted
+            .as_ref()
+            .filter(|h| h.executor.len() < inline_calls())
+        {
+            let client = self.client.clone();
+            hosted.executor.spawn(id, async move {
+                run_call(client, &operation, &params, cancel).await
+            });
+            return hosted.run(env, |_| ());
+        }
+        let client = self.pooled.clone();
+        let call = async move { run_call(client, &operation, &params, cancel).await };
         let done = Completion {
             id,
-            complete: Some(complete),
+            complete: Some(self.complete.clone()),
         };
         napi::bindgen_prelude::spawn(async move {
-            let text = run_call(client, &operation, &params, cancel).await;
-            done.send(text);
+            done.send(call.await);
         });
+        Ok(())
+    }
+
+    /// Polls the calls woken off the JavaScript thread (`transport.js` calls it on a kick).
+    #[napi]
+    pub fn run(&self, env: &Env) -> Result<()> {
+        match &self.hosted {
+            Some(hosted) => hosted.run(env, |_| ()),
+            None => Ok(()),
+        }
+    }
+
+    /// Bytes that arrived for exchange `id`: 0 to keep reading, 1 when the response is whole and
+    /// the connection can be reused, 2 when it must be closed.
+    #[napi]
+    pub fn feed(&self, env: &Env, id: f64, bytes: BufferSlice) -> Result<u32> {
+        let Some(hosted) = &self.hosted else {
+            return Ok(2);
+        };
+        let feed = hosted.run(env, |io| io.feed(id as u64, &bytes))?;
+        Ok(match feed {
+            ivschat::host::Feed::More => 0,
+            ivschat::host::Feed::Keep => 1,
+            ivschat::host::Feed::Close => 2,
+        })
+    }
+
+    /// The connection carrying exchange `id` ended; `reused` when it carried an earlier one.
+    #[napi]
+    pub fn end(&self, env: &Env, id: f64, reused: bool) -> Result<()> {
+        if let Some(hosted) = &self.hosted {
+            hosted.run(env, |io| io.end(id as u64, reused))?;
+        }
+        Ok(())
+    }
+
+    /// Exchange `id` failed: `kind` 0 connect error, 1 connect timeout, 2 connection error,
+    /// 3 read timeout, 4 deadline passed.
+    #[napi]
+    pub fn fail(&self, env: &Env, id: f64, kind: u32, message: String, reused: bool) -> Result<()> {
+        if let Some(hosted) = &self.hosted {
+            let failure = match kind {
+                0 => HostFailure::Connect(message),
+                1 => HostFailure::ConnectTimeout,
+                3 => HostFailure::ReadTimeout,
+                4 => HostFailure::Deadline,
+                _ => HostFailure::Io(message),
+            };
+            hosted.run(env, |io| io.fail(id as u64, failure, reused))?;
+        }
         Ok(())
     }
 
@@ -384,16 +592,20 @@ impl Completion {
 impl Drop for Completion {
     fn drop(&mut self) {
         if let Some(f) = self.complete.take() {
-            let text = json!({"e": {"kind": "unhandled", "code": "InternalError",
-                "message": "the call ended without a result (panic or runtime shutdown)",
-                "fields": {}}, "m": [null, null, 0, 0]})
-            .to_string();
             f.call(
-                (self.id, text).into(),
+                (self.id, internal_error()).into(),
                 ThreadsafeFunctionCallMode::NonBlocking,
             );
         }
     }
+}
+
+/// The envelope of a call that ended without a result (a panic, or the runtime shutting down).
+fn internal_error() -> String {
+    json!({"e": {"kind": "unhandled", "code": "InternalError",
+        "message": "the call ended without a result (panic or runtime shutdown)",
+        "fields": {}}, "m": [null, null, 0, 0]})
+    .to_string()
 }
 
 async fn run_call(

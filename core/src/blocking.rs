@@ -15,12 +15,12 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use reqwest::Url;
 use rustls::pki_types::ServerName;
 
 use crate::error::Error;
 use crate::exchange::Response;
+use crate::http1::{Origin, Parsed, ResponseParser, encode_request};
 
 /// Asked while a blocking call waits: `true` stops the call (it fails with
 /// [`is_interrupted`] true and is not retried). Bindings check for Ctrl-C here.
@@ -31,9 +31,6 @@ pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
 /// Idle connections older than this are closed rather than reused (reqwest's pool does the same).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// A response head larger than this is refused.
-const MAX_HEAD: usize = 64 * 1024;
-const MAX_HEADERS: usize = 64;
 
 /// A pool of blocking keep-alive connections.
 pub(crate) struct BlockingTransport {
@@ -50,14 +47,6 @@ impl std::fmt::Debug for BlockingTransport {
             .field("interruptible", &self.interrupt.is_some())
             .finish_non_exhaustive()
     }
-}
-
-/// Scheme, host and port: which pooled connections a request may use.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Origin {
-    tls: bool,
-    host: String,
-    port: u16,
 }
 
 struct Connection {
@@ -167,10 +156,7 @@ impl BlockingTransport {
             Ok(response) => Ok(response),
             Err(Failure::Fatal(e)) => Err(e),
             // Only a reused connection is reported stale; a new one failing so is an error.
-            Err(Failure::Stale) => Err(Error::transport(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the connection closed before a response arrived",
-            ))),
+            Err(Failure::Stale) => Err(closed_before_response()),
         }
     }
 
@@ -328,220 +314,64 @@ impl BlockingTransport {
                 Failure::Fatal(Error::transport(e))
             });
         }
-        let mut reader = Reader {
-            transport: self,
-            connection: &mut connection,
-            buf: Vec::with_capacity(4096),
-            start: 0,
-            waiting: Waiting::new(limits),
-            reused,
-            received: false,
+        let mut parser = ResponseParser::new(method);
+        let mut waiting = Waiting::new(limits);
+        let (response, keep_alive) = loop {
+            let n = match self.read(&mut connection, parser.spare(), &waiting)? {
+                Ok(n) => n,
+                Err(_) if reused && !parser.received() => return Err(Failure::Stale),
+                Err(e) => return Err(Error::transport(e).into()),
+            };
+            if n == 0 {
+                match parser.end() {
+                    Ok(response) => break (response, false),
+                    Err(None) if reused => return Err(Failure::Stale),
+                    Err(None) => return Err(closed_before_response().into()),
+                    Err(Some(e)) => return Err(e.into()),
+                }
+            }
+            waiting.progress();
+            if let Parsed::Done(response, keep_alive) = parser.filled(n)? {
+                break (response, keep_alive);
+            }
         };
-        let (response, keep_alive) = reader.response(method)?;
         if keep_alive {
             self.put_idle(connection);
         }
         Ok(response)
     }
-}
 
-/// Reads one response from a connection.
-struct Reader<'a> {
-    transport: &'a BlockingTransport,
-    connection: &'a mut Connection,
-    /// Bytes read and not yet consumed start at `start`.
-    buf: Vec<u8>,
-    start: usize,
-    waiting: Waiting<'a>,
-    /// A reused connection that fails before any response byte arrived is stale.
-    reused: bool,
-    received: bool,
-}
-
-impl Reader<'_> {
-    /// The response, and whether the connection can carry another request.
-    fn response(&mut self, method: &http::Method) -> Result<(Response, bool), Failure> {
+    /// Reads the next bytes into `buf` (`Ok(Ok(0))` at the end of the stream). The outer error
+    /// is a passed limit or an interrupt; the inner one the socket's.
+    fn read(
+        &self,
+        connection: &mut Connection,
+        buf: &mut [u8],
+        waiting: &Waiting,
+    ) -> Result<io::Result<usize>, Error> {
         loop {
-            let (status, headers, version, head) = self.head()?;
-            self.start += head;
-            if status.is_informational() {
-                continue;
-            }
-            let close = version == 0 || has_token(&headers, http::header::CONNECTION, "close");
-            let no_body = method == http::Method::HEAD
-                || status == http::StatusCode::NO_CONTENT
-                || status == http::StatusCode::NOT_MODIFIED;
-            let (body, delimited) = if no_body {
-                (Bytes::new(), true)
-            } else if has_token(&headers, http::header::TRANSFER_ENCODING, "chunked") {
-                (self.chunked()?, true)
-            } else if let Some(length) = content_length(&headers)? {
-                (self.exact(length)?, true)
-            } else {
-                (self.until_closed()?, false)
-            };
-            // Bytes past the response mean the connection is out of step: close it.
-            let keep_alive = !close && delimited && self.start == self.buf.len();
-            return Ok((
-                Response {
-                    status,
-                    headers,
-                    body,
-                },
-                keep_alive,
-            ));
-        }
-    }
-
-    fn head(&mut self) -> Result<(http::StatusCode, http::HeaderMap, u8, usize), Failure> {
-        loop {
-            let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
-            let mut parsed = httparse::Response::new(&mut slots);
-            match parsed.parse(&self.buf[self.start..]) {
-                Ok(httparse::Status::Complete(head)) => {
-                    let status = parsed
-                        .code
-                        .and_then(|c| http::StatusCode::from_u16(c).ok())
-                        .ok_or_else(|| invalid("a response with no valid status"))?;
-                    let mut headers = http::HeaderMap::with_capacity(parsed.headers.len());
-                    for h in parsed.headers.iter() {
-                        let name = http::HeaderName::from_bytes(h.name.as_bytes())
-                            .map_err(|_| invalid("an invalid header name"))?;
-                        let value = http::HeaderValue::from_bytes(h.value)
-                            .map_err(|_| invalid("an invalid header value"))?;
-                        headers.append(name, value);
-                    }
-                    return Ok((status, headers, parsed.version.unwrap_or(1), head));
-                }
-                Ok(httparse::Status::Partial) if self.buf.len() - self.start < MAX_HEAD => {
-                    if self.fill()? == 0 {
-                        return Err(self.closed_early());
-                    }
-                }
-                Ok(httparse::Status::Partial) => {
-                    return Err(invalid("a response head over 64 KiB").into());
-                }
-                Err(e) => return Err(invalid(&format!("a malformed response head ({e})")).into()),
-            }
-        }
-    }
-
-    fn exact(&mut self, length: usize) -> Result<Bytes, Failure> {
-        while self.buf.len() - self.start < length {
-            if self.fill()? == 0 {
-                return Err(self.closed_early());
-            }
-        }
-        let body = Bytes::copy_from_slice(&self.buf[self.start..self.start + length]);
-        self.start += length;
-        Ok(body)
-    }
-
-    fn until_closed(&mut self) -> Result<Bytes, Failure> {
-        while self.fill()? > 0 {}
-        let body = Bytes::copy_from_slice(&self.buf[self.start..]);
-        self.start = self.buf.len();
-        Ok(body)
-    }
-
-    fn chunked(&mut self) -> Result<Bytes, Failure> {
-        let mut body = Vec::new();
-        loop {
-            let (consumed, size) = loop {
-                match httparse::parse_chunk_size(&self.buf[self.start..]) {
-                    Ok(httparse::Status::Complete(done)) => break done,
-                    Ok(httparse::Status::Partial) => {
-                        if self.fill()? == 0 {
-                            return Err(self.closed_early());
-                        }
-                    }
-                    Err(_) => return Err(invalid("a malformed chunk size").into()),
-                }
-            };
-            self.start += consumed;
-            let size = usize::try_from(size).map_err(|_| invalid("a chunk too large"))?;
-            if size == 0 {
-                self.trailers()?;
-                return Ok(Bytes::from(body));
-            }
-            let chunk = self.exact(size)?;
-            body.extend_from_slice(&chunk);
-            let crlf = self.exact(2)?;
-            if &crlf[..] != b"\r\n" {
-                return Err(invalid("a chunk not followed by CRLF").into());
-            }
-        }
-    }
-
-    /// Skips the trailer section after the last chunk (up to and including the empty line).
-    fn trailers(&mut self) -> Result<(), Failure> {
-        loop {
-            match self.buf[self.start..].windows(2).position(|w| w == b"\r\n") {
-                Some(0) => {
-                    self.start += 2;
-                    return Ok(());
-                }
-                Some(line) => self.start += line + 2,
-                None => {
-                    if self.fill()? == 0 {
-                        return Err(self.closed_early());
-                    }
-                }
-            }
-        }
-    }
-
-    /// Reads more bytes into `buf`; `Ok(0)` at the end of the stream.
-    fn fill(&mut self) -> Result<usize, Failure> {
-        if self.start > 0 && self.start == self.buf.len() {
-            self.buf.clear();
-            self.start = 0;
-        }
-        let old = self.buf.len();
-        // Room for at least 4 KiB more, doubling for large bodies (fewer reads).
-        self.buf.resize(old + old.max(4096), 0);
-        let result = loop {
-            let wait = self.waiting.next_wait(self.transport.slice())?;
-            let connection = &mut *self.connection;
+            let wait = waiting.next_wait(self.slice())?;
             set_read_timeout(
                 connection.stream.tcp(),
                 &mut connection.read_timeout,
                 Some(wait).filter(|w| !w.is_zero()),
             )?;
-            match connection.stream.read(&mut self.buf[old..]) {
-                Ok(n) => break Ok(n),
-                Err(e) if is_wait_over(&e) => self.transport.check_interrupt()?,
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break Ok(0),
-                Err(e) => break Err(e),
+            match connection.stream.read(buf) {
+                Ok(n) => return Ok(Ok(n)),
+                Err(e) if is_wait_over(&e) => self.check_interrupt()?,
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(Ok(0)),
+                Err(e) => return Ok(Err(e)),
             }
-        };
-        match result {
-            Ok(n) => {
-                self.buf.truncate(old + n);
-                if n > 0 {
-                    self.received = true;
-                    self.waiting.progress();
-                }
-                Ok(n)
-            }
-            Err(_) if self.reused && !self.received => Err(Failure::Stale),
-            Err(e) => Err(Error::transport(e).into()),
         }
     }
+}
 
-    fn closed_early(&self) -> Failure {
-        if self.reused && !self.received {
-            return Failure::Stale;
-        }
-        Failure::Fatal(Error::transport(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            if self.received {
-                "the connection closed in the middle of a response"
-            } else {
-                "the connection closed before a response arrived"
-            },
-        )))
-    }
+/// The error of a connection that closed before any response byte arrived.
+pub(crate) fn closed_before_response() -> Error {
+    Error::transport(io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the connection closed before a response arrived",
+    ))
 }
 
 /// The read timeout (since the last bytes) and the deadline of one exchange.
@@ -568,9 +398,7 @@ impl<'a> Waiting<'a> {
         if let Some(limit) = self.limits.read_timeout {
             let left = limit.saturating_sub(self.last_progress.elapsed());
             if left.is_zero() {
-                return Err(Error::timeout(format!(
-                    "no response bytes arrived for {limit:?} (read timeout)"
-                )));
+                return Err(read_timeout_error(limit));
             }
             wait = wait.min(left);
         }
@@ -581,8 +409,15 @@ impl<'a> Waiting<'a> {
     }
 }
 
+/// The error of an exchange that waited `limit` for the next response bytes.
+pub(crate) fn read_timeout_error(limit: Duration) -> Error {
+    Error::timeout(format!(
+        "no response bytes arrived for {limit:?} (read timeout)"
+    ))
+}
+
 /// What is left before `deadline`, or the timeout error `what` once it has passed.
-fn remaining(deadline: Instant, what: &str) -> Result<Duration, Error> {
+pub(crate) fn remaining(deadline: Instant, what: &str) -> Result<Duration, Error> {
     let left = deadline.saturating_duration_since(Instant::now());
     if left.is_zero() {
         Err(Error::timeout(what.to_owned()))
@@ -632,99 +467,6 @@ pub fn is_interrupted(error: &Error) -> bool {
             .is_some_and(|io| io.kind() == io::ErrorKind::Interrupted),
         _ => false,
     }
-}
-
-fn invalid(what: &str) -> Error {
-    Error::transport(io::Error::new(
-        io::ErrorKind::InvalidData,
-        format!("the server sent {what}"),
-    ))
-}
-
-impl Origin {
-    fn of(url: &Url) -> Result<Self, Error> {
-        let tls = match url.scheme() {
-            "https" => true,
-            "http" => false,
-            other => return Err(Error::construction(format!("unsupported scheme {other}"))),
-        };
-        let host = url
-            .host_str()
-            .ok_or_else(|| Error::construction("the endpoint has no host"))?;
-        // An IPv6 literal without its brackets, as name resolution and TLS want it.
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
-        let port = url
-            .port_or_known_default()
-            .ok_or_else(|| Error::construction("the endpoint has no port"))?;
-        Ok(Origin { tls, host, port })
-    }
-}
-
-/// The request head and body in one buffer (one `write`). `Host` is the URL's authority as
-/// signed: host, and the port unless it is the scheme's default.
-fn encode_request(
-    method: &http::Method,
-    url: &Url,
-    headers: &http::HeaderMap,
-    body: Option<&[u8]>,
-) -> Vec<u8> {
-    let body = body.unwrap_or_default();
-    let mut out = Vec::with_capacity(640 + body.len());
-    out.extend_from_slice(method.as_str().as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(url.path().as_bytes());
-    if let Some(query) = url.query() {
-        out.push(b'?');
-        out.extend_from_slice(query.as_bytes());
-    }
-    out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
-    out.extend_from_slice(url.host_str().unwrap_or_default().as_bytes());
-    if let Some(port) = url.port() {
-        out.extend_from_slice(format!(":{port}").as_bytes());
-    }
-    out.extend_from_slice(b"\r\n");
-    for (name, value) in headers {
-        out.extend_from_slice(name.as_str().as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    if !body.is_empty() || method == http::Method::POST || method == http::Method::PUT {
-        out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
-    }
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(body);
-    out
-}
-
-fn has_token(headers: &http::HeaderMap, name: http::HeaderName, token: &str) -> bool {
-    headers.get_all(name).iter().any(|v| {
-        v.to_str()
-            .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-    })
-}
-
-fn content_length(headers: &http::HeaderMap) -> Result<Option<usize>, Error> {
-    let mut values = headers.get_all(http::header::CONTENT_LENGTH).iter();
-    let Some(first) = values.next() else {
-        return Ok(None);
-    };
-    let parse = |v: &http::HeaderValue| {
-        v.to_str()
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .ok_or_else(|| invalid("an invalid content-length"))
-    };
-    let length = parse(first)?;
-    for other in values {
-        if parse(other)? != length {
-            return Err(invalid("conflicting content-lengths"));
-        }
-    }
-    Ok(Some(length))
 }
 
 #[cfg(test)]

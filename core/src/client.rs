@@ -1,6 +1,7 @@
 //! The client: signs each request (SigV4, `aws-sigv4`), sends it over a pooled keep-alive
-//! connection (`reqwest` + rustls/ring; or, for bindings' synchronous calls, blocking sockets on
-//! the calling thread: `blocking.rs`), retries in standard mode, enforces timeouts and traces.
+//! connection (`reqwest` + rustls/ring; for bindings' synchronous calls, blocking sockets on the
+//! calling thread: `blocking.rs`; for a binding whose event loop owns the sockets, that loop:
+//! `host.rs`), retries in standard mode, enforces timeouts and traces.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ use crate::config::Config;
 use crate::credentials::CredentialsCache;
 use crate::error::{BuildError, Error};
 use crate::exchange::exchange;
+use crate::host::{HostIo, HostTransport, Notify};
 use crate::protocol::{self, HttpParts, Operation};
 use crate::retry::{RetryQuota, classify};
 use aws_smithy_runtime_api::client::identity::Identity;
@@ -75,6 +77,21 @@ impl Client {
         Ok(self.sibling(Transport::Blocking(transport)))
     }
 
+    /// A client sharing this one's configuration, credentials cache and retry quota whose
+    /// exchanges are carried by the host: a binding's event loop that takes the [`HostIo`]'s
+    /// actions (it is told through `notify` when there are new ones) and reports what its
+    /// sockets receive (see [`host`](crate::host)). Poll the calls on the host's thread and no
+    /// call crosses threads. `None` instead of a `HostIo` when a proxy is set in the environment
+    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`): the calls then go through the pooled async
+    /// transport, which honours it.
+    pub fn with_host_io(&self, notify: Notify) -> Result<(Self, Option<HostIo>), Error> {
+        if proxy_in_environment() {
+            return Ok((self.with_own_connections()?, None));
+        }
+        let (transport, io) = HostTransport::new(self.handle.0.config.connect_timeout, notify);
+        Ok((self.sibling(Transport::Host(transport)), Some(io)))
+    }
+
     fn sibling(&self, transport: Transport) -> Self {
         let inner = &*self.handle.0;
         Self {
@@ -119,6 +136,8 @@ enum Transport {
     Pooled(reqwest::Client),
     /// Blocking sockets on the polling thread ([`Client::with_blocking_io`]).
     Blocking(BlockingTransport),
+    /// The host's sockets ([`Client::with_host_io`]).
+    Host(HostTransport),
 }
 
 pub use crate::blocking::{Interrupt, is_interrupted};
@@ -182,8 +201,9 @@ impl Handle {
                         .await
                         .unwrap_or_else(|_| Err(Error::timeout(exceeded())))
                 }
-                // A blocking exchange cannot be cut short by a timer: it gets the deadline.
-                Transport::Blocking(_) => {
+                // A blocking exchange cannot be cut short by a timer, and the host keeps its
+                // own: they get the deadline.
+                Transport::Blocking(_) | Transport::Host(_) => {
                     let exceeded = exceeded();
                     let deadline = (started + limit, exceeded.as_str());
                     self.send_with_retries::<O>(parts, &mut meta, Some(deadline))
@@ -278,14 +298,13 @@ impl Handle {
             }
             let delay = inner.config.retry.backoff(attempt);
             tracing::debug!(code = error.code(), ?kind, ?delay, attempt, "retrying");
+            let left = deadline.map_or(delay, |(at, _)| {
+                at.saturating_duration_since(Instant::now())
+            });
             match &inner.transport {
                 Transport::Pooled(_) => tokio::time::sleep(delay).await,
-                Transport::Blocking(blocking) => {
-                    let left = deadline.map_or(delay, |(at, _)| {
-                        at.saturating_duration_since(Instant::now())
-                    });
-                    blocking.sleep(delay.min(left))?;
-                }
+                Transport::Blocking(blocking) => blocking.sleep(delay.min(left))?,
+                Transport::Host(_) => tokio::time::sleep(delay.min(left)).await,
             }
             meta.total_retry_delay += delay;
             attempt += 1;
@@ -321,6 +340,22 @@ impl Handle {
 
         let attempt_exceeded =
             |limit: Duration| format!("the attempt did not complete within {limit:?}");
+        // The transports that own their sockets get the attempt's limit as a deadline.
+        let attempt_limit = match &inner.transport {
+            Transport::Pooled(_) => None,
+            Transport::Blocking(_) | Transport::Host(_) => inner
+                .config
+                .attempt_timeout
+                .map(|limit| (Instant::now() + limit, attempt_exceeded(limit))),
+        };
+        let attempt_deadline = attempt_limit
+            .as_ref()
+            .map(|(at, what)| (*at, what.as_str()));
+        let limits = Limits {
+            read_timeout: inner.config.read_timeout,
+            deadline: earlier(attempt_deadline, deadline),
+        };
+        let body = call.body.as_deref();
         let response = match &inner.transport {
             Transport::Pooled(http) => {
                 let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
@@ -335,24 +370,11 @@ impl Handle {
                 }
             }
             Transport::Blocking(blocking) => {
-                let attempt_limit = inner
-                    .config
-                    .attempt_timeout
-                    .map(|limit| (Instant::now() + limit, attempt_exceeded(limit)));
-                let attempt_deadline = attempt_limit
-                    .as_ref()
-                    .map(|(at, what)| (*at, what.as_str()));
-                let limits = Limits {
-                    read_timeout: inner.config.read_timeout,
-                    deadline: earlier(attempt_deadline, deadline),
-                };
-                blocking.exchange(
-                    &call.method,
-                    &call.url,
-                    &headers,
-                    call.body.as_deref(),
-                    limits,
-                )?
+                blocking.exchange(&call.method, &call.url, &headers, body, limits)?
+            }
+            Transport::Host(host) => {
+                host.exchange(&call.method, &call.url, &headers, body, limits)
+                    .await?
             }
         };
         let request_id = response

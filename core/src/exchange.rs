@@ -82,9 +82,7 @@ async fn with_read_timeout<T>(
             () = &mut timer => {
                 let deadline = progress.last() + limit;
                 if deadline <= Instant::now() {
-                    return Err(Error::timeout(format!(
-                        "no response bytes arrived for {limit:?} (read timeout)"
-                    )));
+                    return Err(crate::blocking::read_timeout_error(limit));
                 }
                 timer.as_mut().reset(deadline);
             }

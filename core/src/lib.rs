@@ -26,6 +26,8 @@ pub mod dynamic;
 pub mod endpoint;
 pub mod error;
 mod exchange;
+pub mod host;
+mod http1;
 pub mod operation;
 pub mod paginator;
 #[doc(hidden)]

@@ -243,6 +243,19 @@ async fn configuration_comes_from_the_environment() {
         proxy.requests().pop().unwrap().target,
         "http://ivschat.proxied.invalid/DeleteRoom"
     );
+    // So does a host-I/O client: no host side is handed out, and calls go to the proxy.
+    let (hosted, io) = via_proxy.with_host_io(std::sync::Arc::new(|| {})).unwrap();
+    assert!(io.is_none(), "the host would not see the proxy");
+    hosted
+        .delete_room()
+        .identifier(ROOM_ARN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        proxy.requests().pop().unwrap().target,
+        "http://ivschat.proxied.invalid/DeleteRoom"
+    );
     set("NO_PROXY", "ivschat.proxied.invalid");
     let direct = client_with("http://ivschat.proxied.invalid", |b| b.max_attempts(1));
     let err = direct
@@ -252,7 +265,7 @@ async fn configuration_comes_from_the_environment() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), "ConnectionError");
-    assert_eq!(proxy.requests().len(), 2, "NO_PROXY hosts bypass the proxy");
+    assert_eq!(proxy.requests().len(), 3, "NO_PROXY hosts bypass the proxy");
 
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,0 +1,224 @@
+// The socket layer (transport.js over the core's host I/O): connection reuse, a connection the
+// server closed while idle, body framings, timeouts, abort, TLS, and the hand-over of concurrent
+// calls to the runtime's workers. Servers here are raw node:net / node:tls ones whose every byte
+// the test decides.
+import { describe, it, after } from 'node:test'
+import assert from 'node:assert/strict'
+import net from 'node:net'
+import { spawnSync, execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as ivschat from '../index.mjs'
+
+const { IvschatClient } = ivschat
+const here = path.dirname(fileURLToPath(import.meta.url))
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
+const ROOM = '{"arn":"arn:aws:ivschat:us-east-1:123456789012:room/abcdEFGH1234","id":"abcdEFGH1234"}'
+const identifier = 'arn:aws:ivschat:us-east-1:123456789012:room/abcdEFGH1234'
+
+function ok(body = ROOM, extra = '') {
+  return `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-amzn-requestid: 11111111-2222-3333-4444-555555555555\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+}
+
+/**
+ * A server calling `answer(socket, index, connection)` for every whole request (head and a
+ * content-length body); `index` counts requests over all connections, `connection` the
+ * connections (from 0).
+ */
+async function server(answer, listen = (handler) => net.createServer(handler)) {
+  const state = { connections: 0, requests: 0, closed: 0, sockets: new Set() }
+  const srv = listen((socket) => {
+    const connection = state.connections++
+    state.sockets.add(socket)
+    socket.on('close', () => {
+      state.closed++
+      state.sockets.delete(socket)
+    })
+    socket.on('error', () => {})
+    let buf = Buffer.alloc(0)
+    socket.on('data', (chunk) => {
+      buf = Buffer.concat([buf, chunk])
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n')
+        if (end < 0) return
+        const m = /content-length:\s*(\d+)/i.exec(buf.toString('latin1', 0, end))
+        const total = end + 4 + (m ? Number(m[1]) : 0)
+        if (buf.length < total) return
+        buf = buf.subarray(total)
+        answer(socket, state.requests++, connection)
+      }
+    })
+  })
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve))
+  state.port = srv.address().port
+  state.close = () => {
+    for (const s of state.sockets) s.destroy()
+    return new Promise((resolve) => srv.close(resolve))
+  }
+  return state
+}
+
+function clientFor(port, options = {}, scheme = 'http', host = '127.0.0.1') {
+  return new IvschatClient({ region: 'us-east-1', endpoint: `${scheme}://${host}:${port}`, credentials, ...options })
+}
+
+const servers = []
+async function started(answer, listen) {
+  const s = await server(answer, listen)
+  servers.push(s)
+  return s
+}
+after(() => Promise.all(servers.map((s) => s.close())))
+
+describe('connections', () => {
+  it('sequential calls share one kept-alive connection', async () => {
+    const s = await started((socket) => socket.write(ok()))
+    const client = clientFor(s.port)
+    for (let i = 0; i < 5; i++) {
+      const out = await client.getRoom({ identifier })
+      assert.equal(out.id, 'abcdEFGH1234')
+      assert.equal(out.$metadata.attempts, 1)
+      assert.equal(out.$metadata.requestId, '11111111-2222-3333-4444-555555555555')
+    }
+    assert.equal(s.requests, 5)
+    assert.equal(s.connections, 1)
+  })
+
+  it('a reused connection the server had closed is replaced, without a retry', async () => {
+    // The second request on every connection finds it closed: the server hangs up unanswered.
+    const s = await started((socket) => {
+      if (socket.answered) return socket.destroy()
+      socket.answered = true
+      return socket.write(ok())
+    })
+    const client = clientFor(s.port, { maxAttempts: 1 })
+    for (let i = 0; i < 3; i++) {
+      const out = await client.getRoom({ identifier })
+      assert.equal(out.$metadata.attempts, 1)
+    }
+    assert.equal(s.connections, 3, 'a new connection after each stale one')
+    assert.equal(s.requests, 5)
+  })
+
+  it('a new connection closing before any response byte is a ConnectionError', async () => {
+    const s = await started((socket) => socket.destroy())
+    const e = await clientFor(s.port, { maxAttempts: 2, retryBackoffMs: 1 }).getRoom({ identifier }).catch((x) => x)
+    assert.equal(e.name, 'ConnectionError')
+    assert.match(e.message, /closed before a response arrived/)
+    assert.equal(s.requests, 2, 'retried once')
+  })
+
+  it('chunked and close-delimited bodies are read whole', async () => {
+    const chunked = await started((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n')
+      socket.write(`5\r\n${ROOM.slice(0, 5)}\r\n`)
+      setTimeout(() => socket.write(`${(ROOM.length - 5).toString(16)}\r\n${ROOM.slice(5)}\r\n0\r\n\r\n`), 20)
+    })
+    const client = clientFor(chunked.port)
+    assert.equal((await client.getRoom({ identifier })).id, 'abcdEFGH1234')
+    assert.equal((await client.getRoom({ identifier })).id, 'abcdEFGH1234')
+    assert.equal(chunked.connections, 1, 'a chunked response keeps the connection')
+
+    const closing = await started((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n')
+      socket.end(ROOM)
+    })
+    const again = clientFor(closing.port)
+    assert.equal((await again.getRoom({ identifier })).id, 'abcdEFGH1234')
+    assert.equal((await again.getRoom({ identifier })).id, 'abcdEFGH1234')
+    assert.equal(closing.connections, 2)
+  })
+
+  it('a malformed response is a ConnectionError naming it', async () => {
+    const s = await started((socket) => socket.write('HTTP/1.1 abc\r\n\r\n'))
+    const e = await clientFor(s.port, { maxAttempts: 1 }).getRoom({ identifier }).catch((x) => x)
+    assert.equal(e.name, 'ConnectionError')
+    assert.match(e.message, /malformed response head/)
+  })
+})
+
+describe('timeouts and abort', () => {
+  const silent = () => started(() => {})
+
+  it('the read timeout and the request timeout end a silent exchange', async () => {
+    const s = await silent()
+    let e = await clientFor(s.port, { readTimeout: 150, maxAttempts: 1 }).getRoom({ identifier }).catch((x) => x)
+    assert.equal(e.name, 'TimeoutError')
+    assert.match(e.message, /no response bytes arrived for 150ms \(read timeout\)/)
+    e = await clientFor(s.port, { requestTimeout: 150, maxAttempts: 1 }).getRoom({ identifier }).catch((x) => x)
+    assert.equal(e.name, 'TimeoutError')
+    assert.match(e.message, /the attempt did not complete within 150ms/)
+  })
+
+  it('a timed-out attempt is retried on a new connection', async () => {
+    const s = await started((socket, index) => {
+      if (index > 0) socket.write(ok())
+    })
+    const out = await clientFor(s.port, { requestTimeout: 150, maxAttempts: 2, retryBackoffMs: 1 }).getRoom({ identifier })
+    assert.equal(out.$metadata.attempts, 2)
+    assert.equal(s.connections, 2)
+  })
+
+  it('abort closes the connection carrying the call', async () => {
+    const s = await silent()
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 50)
+    const e = await clientFor(s.port).getRoom({ identifier }, { abortSignal: controller.signal }).catch((x) => x)
+    assert.equal(e.name, 'AbortError')
+    for (let i = 0; i < 100 && s.closed < 1; i++) await new Promise((r) => setTimeout(r, 10))
+    assert.equal(s.closed, 1, 'the server saw the connection close')
+  })
+})
+
+describe('concurrency', () => {
+  it('calls beyond the first in flight run on the workers and answer the same', async () => {
+    const s = await started((socket) => setTimeout(() => socket.write(ok()), 5))
+    const client = clientFor(s.port)
+    const outs = await Promise.all(Array.from({ length: 50 }, () => client.getRoom({ identifier })))
+    for (const out of outs) {
+      assert.equal(out.id, 'abcdEFGH1234')
+      assert.equal(out.$metadata.attempts, 1)
+      assert.equal(out.$metadata.httpStatusCode, 200)
+    }
+    assert.equal(s.requests, 50)
+    // One connection is Node's (the call on the JavaScript thread); the others the workers'.
+    assert.ok(s.connections >= 2 && s.connections <= 50, `${s.connections} connections`)
+  })
+})
+
+describe('TLS', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ivschat-tls-'))
+  after(() => rmSync(dir, { recursive: true, force: true }))
+  const made = spawnSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
+  ])
+  const skip = made.status === 0 ? false : 'openssl could not make a certificate'
+
+  it('https verifies the certificate: trusted succeeds on one connection, untrusted fails', { skip }, async () => {
+    const tls = await import('node:tls')
+    const options = { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) }
+    const s = await started((socket) => socket.write(ok()), (handler) => tls.createServer(options, handler))
+    // NODE_EXTRA_CA_CERTS is read at start-up: the trusting client runs in a child process.
+    const script = path.join(dir, 'call.mjs')
+    writeFileSync(script, `
+      import { IvschatClient } from ${JSON.stringify(path.join(here, '..', 'index.mjs'))}
+      const c = new IvschatClient({ region: 'us-east-1', endpoint: 'https://localhost:${s.port}', credentials: ${JSON.stringify(credentials)} })
+      for (let i = 0; i < 3; i++) console.log((await c.getRoom({ identifier: ${JSON.stringify(identifier)} })).id)
+    `)
+    // Asynchronously: this process's server must keep answering meanwhile.
+    const run = await promisify(execFile)(process.execPath, [script], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(dir, 'cert.pem') },
+    })
+    assert.deepEqual(run.stdout.trim().split('\n'), ['abcdEFGH1234', 'abcdEFGH1234', 'abcdEFGH1234'])
+    assert.equal(s.connections, 1, 'one TLS connection, kept alive')
+
+    const e = await clientFor(s.port, { maxAttempts: 1 }, 'https', 'localhost').getRoom({ identifier }).catch((x) => x)
+    assert.equal(e.name, 'ConnectionError')
+    assert.match(e.message, /could not connect to localhost:\d+: .*certificate/)
+  })
+})
