@@ -20,7 +20,7 @@ use rustls::pki_types::ServerName;
 
 use crate::error::Error;
 use crate::exchange::Response;
-use crate::http1::{Origin, Parsed, ResponseParser, encode_request};
+use crate::http1::{self, Origin, Parsed, ResponseParser, encode_request};
 
 /// Asked while a blocking call waits: `true` stops the call (it fails with
 /// [`is_interrupted`] true and is not retried). Bindings check for Ctrl-C here.
@@ -223,17 +223,9 @@ impl BlockingTransport {
         let tcp = match (tcp, last) {
             (Some(tcp), _) => tcp,
             (None, Some(e)) if e.kind() == io::ErrorKind::TimedOut => {
-                return Err(Error::timeout(format!(
-                    "timed out connecting to {}:{}",
-                    origin.host, origin.port
-                )));
+                return Err(http1::connect_timeout_error(&origin));
             }
-            (None, Some(e)) => {
-                return Err(Error::transport(io::Error::new(
-                    e.kind(),
-                    format!("could not connect to {}:{}: {e}", origin.host, origin.port),
-                )));
-            }
+            (None, Some(e)) => return Err(http1::connect_error(&origin, e)),
             (None, None) => {
                 return Err(Error::transport(io::Error::new(
                     io::ErrorKind::NotFound,
@@ -472,83 +464,7 @@ pub fn is_interrupted(error: &Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-    use std::net::TcpListener;
-
-    const BODY: &str = r#"{"id":"abcdEFGH1234"}"#;
-
-    /// A TLS server on a thread: answers every request on a connection with `BODY`, and sends
-    /// the number of connections it accepted down the channel when it ends.
-    fn tls_server(
-        requests: usize,
-    ) -> (u16, CertificateDer<'static>, std::thread::JoinHandle<usize>) {
-        let generated =
-            rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
-        let cert = generated.cert.der().clone();
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-            generated.signing_key.serialize_der(),
-        ));
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_no_client_auth()
-            .with_single_cert(vec![cert.clone()], key)
-            .expect("server config");
-        let config = Arc::new(config);
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let server = std::thread::spawn(move || {
-            let (mut served, mut connections) = (0, 0);
-            while served < requests {
-                let (tcp, _) = listener.accept().expect("accept");
-                connections += 1;
-                let tls = rustls::ServerConnection::new(config.clone()).expect("session");
-                let mut stream = rustls::StreamOwned::new(tls, tcp);
-                while served < requests && read_request(&mut stream) {
-                    let response = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{BODY}",
-                        BODY.len()
-                    );
-                    stream.write_all(response.as_bytes()).expect("write");
-                    stream.flush().expect("flush");
-                    served += 1;
-                }
-            }
-            connections
-        });
-        (port, cert, server)
-    }
-
-    /// Reads one request (head and a content-length body); false at the end of the stream.
-    fn read_request(stream: &mut impl Read) -> bool {
-        let mut data = Vec::new();
-        let mut byte = [0u8; 1];
-        while !data.ends_with(b"\r\n\r\n") {
-            match stream.read(&mut byte) {
-                Ok(1) => data.push(byte[0]),
-                _ => return false,
-            }
-        }
-        let head = String::from_utf8_lossy(&data).to_lowercase();
-        let length: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length: "))
-            .map_or(0, |v| v.trim().parse().expect("length"));
-        let mut body = vec![0u8; length];
-        stream.read_exact(&mut body).is_ok()
-    }
-
-    fn trusting(cert: CertificateDer<'static>) -> rustls::ClientConfig {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(cert).expect("root");
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth()
-    }
+    use crate::tls_test_server::{BODY, tls_server, trusting};
 
     fn post(transport: &BlockingTransport, url: &Url) -> Result<Response, Error> {
         transport.exchange(

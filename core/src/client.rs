@@ -1,7 +1,8 @@
 //! The client: signs each request (SigV4, `aws-sigv4`), sends it over a pooled keep-alive
-//! connection (`reqwest` + rustls/ring; for bindings' synchronous calls, blocking sockets on the
-//! calling thread: `blocking.rs`; for a binding whose event loop owns the sockets, that loop:
-//! `host.rs`), retries in standard mode, enforces timeouts and traces.
+//! connection, retries in standard mode, enforces timeouts and traces. Requests travel on the
+//! runtime's sockets (`direct.rs`, rustls/ring), or through `reqwest` when a proxy is set in the
+//! environment; a binding's synchronous calls use blocking sockets on the calling thread
+//! (`blocking.rs`), and a binding whose event loop owns the sockets lends them (`host.rs`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use tracing::Instrument;
 use crate::blocking::{BlockingTransport, Limits};
 use crate::config::Config;
 use crate::credentials::CredentialsCache;
+use crate::direct::DirectTransport;
 use crate::error::{BuildError, Error};
 use crate::exchange::exchange;
 use crate::host::{HostIo, HostTransport, Notify};
@@ -39,7 +41,7 @@ impl Client {
         let credentials = CredentialsCache::new(config.credentials.clone());
         Self {
             handle: Handle(Arc::new(Inner {
-                transport: Transport::Pooled(config.http.clone()),
+                transport: config.http.transport(),
                 credentials,
                 quota: Arc::new(RetryQuota::default()),
                 config,
@@ -52,9 +54,8 @@ impl Client {
     /// opened it, so code that calls from two runtimes (a binding's blocking calls on a
     /// current-thread runtime, its async calls on a multi-thread one) gives each its own pool.
     pub fn with_own_connections(&self) -> Result<Self, Error> {
-        let inner = &*self.handle.0;
-        let config = &inner.config;
-        Ok(self.sibling(Transport::Pooled(http_client(config.connect_timeout)?)))
+        let config = &self.handle.0.config;
+        Ok(self.sibling(shared_http(config.connect_timeout)?.transport()))
     }
 
     /// A client sharing this one's configuration, credentials cache and retry quota whose calls
@@ -129,11 +130,30 @@ struct Inner {
     quota: Arc<RetryQuota>,
 }
 
+/// The pool of async connections the clients of one [`Config`] share.
+#[derive(Clone, Debug)]
+pub(crate) enum SharedHttp {
+    /// With a proxy set in the environment.
+    Reqwest(reqwest::Client),
+    Direct(Arc<DirectTransport>),
+}
+
+impl SharedHttp {
+    fn transport(&self) -> Transport {
+        match self {
+            SharedHttp::Reqwest(http) => Transport::Reqwest(http.clone()),
+            SharedHttp::Direct(direct) => Transport::Direct(direct.clone()),
+        }
+    }
+}
+
 /// How requests travel.
 #[derive(Debug)]
 enum Transport {
-    /// reqwest's pool, driven by the tokio runtime that polls the calls.
-    Pooled(reqwest::Client),
+    /// The runtime's sockets, driven by the tokio runtime that polls the calls.
+    Direct(Arc<DirectTransport>),
+    /// reqwest's pool (for a proxy), driven by the tokio runtime that polls the calls.
+    Reqwest(reqwest::Client),
     /// Blocking sockets on the polling thread ([`Client::with_blocking_io`]).
     Blocking(BlockingTransport),
     /// The host's sockets ([`Client::with_host_io`]).
@@ -195,7 +215,7 @@ impl Handle {
             };
             let exceeded = || format!("the operation did not complete within {limit:?}");
             match &self.0.transport {
-                Transport::Pooled(_) => {
+                Transport::Direct(_) | Transport::Reqwest(_) => {
                     let call = self.send_with_retries::<O>(parts, &mut meta, None);
                     tokio::time::timeout(limit, call)
                         .await
@@ -302,7 +322,7 @@ impl Handle {
                 at.saturating_duration_since(Instant::now())
             });
             match &inner.transport {
-                Transport::Pooled(_) => tokio::time::sleep(delay).await,
+                Transport::Direct(_) | Transport::Reqwest(_) => tokio::time::sleep(delay).await,
                 Transport::Blocking(blocking) => blocking.sleep(delay.min(left))?,
                 Transport::Host(_) => tokio::time::sleep(delay.min(left)).await,
             }
@@ -338,11 +358,9 @@ impl Handle {
             header_value(&format!("attempt={attempt}; max={}", call.max_attempts))?,
         );
 
-        let attempt_exceeded =
-            |limit: Duration| format!("the attempt did not complete within {limit:?}");
         // The transports that own their sockets get the attempt's limit as a deadline.
         let attempt_limit = match &inner.transport {
-            Transport::Pooled(_) => None,
+            Transport::Direct(_) | Transport::Reqwest(_) => None,
             Transport::Blocking(_) | Transport::Host(_) => inner
                 .config
                 .attempt_timeout
@@ -356,18 +374,22 @@ impl Handle {
             deadline: earlier(attempt_deadline, deadline),
         };
         let body = call.body.as_deref();
+        let read_timeout = inner.config.read_timeout;
         let response = match &inner.transport {
-            Transport::Pooled(http) => {
+            Transport::Direct(direct) => {
+                let exchange =
+                    direct.exchange(&call.method, &call.url, &headers, body, read_timeout);
+                within(inner.config.attempt_timeout, exchange).await?
+            }
+            Transport::Reqwest(http) => {
                 let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
                 *request.body_mut() = call.body.clone().map(reqwest::Body::from);
                 *request.headers_mut() = headers;
-                let exchange = exchange(http, request, inner.config.read_timeout);
-                match inner.config.attempt_timeout {
-                    Some(limit) => tokio::time::timeout(limit, exchange)
-                        .await
-                        .unwrap_or_else(|_| Err(Error::timeout(attempt_exceeded(limit))))?,
-                    None => exchange.await?,
-                }
+                within(
+                    inner.config.attempt_timeout,
+                    exchange(http, request, read_timeout),
+                )
+                .await?
             }
             Transport::Blocking(blocking) => {
                 blocking.exchange(&call.method, &call.url, &headers, body, limits)?
@@ -397,6 +419,23 @@ impl Handle {
             ))
         }
     }
+}
+
+/// An async transport's exchange, cut short by a timer at the attempt's limit.
+async fn within(
+    limit: Option<Duration>,
+    exchange: impl Future<Output = Result<crate::exchange::Response, Error>>,
+) -> Result<crate::exchange::Response, Error> {
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, exchange)
+            .await
+            .unwrap_or_else(|_| Err(Error::timeout(attempt_exceeded(limit)))),
+        None => exchange.await,
+    }
+}
+
+fn attempt_exceeded(limit: Duration) -> String {
+    format!("the attempt did not complete within {limit:?}")
 }
 
 /// Whichever deadline comes first (the second on a tie).
@@ -488,10 +527,23 @@ pub(crate) fn sign_into(
     Ok(())
 }
 
-/// The HTTP client every `Client` of a `Config` shares: rustls with the `ring` provider and the
-/// Mozilla roots (like botocore's certifi bundle), HTTP/1.1 keep-alive pool, no redirects,
-/// `HTTP(S)_PROXY` / `NO_PROXY` honoured.
-pub(crate) fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, Error> {
+/// The connections every `Client` of a `Config` shares: the runtime's own sockets, or reqwest's
+/// pool when a proxy is set in the environment. Both use [`tls_config`].
+pub(crate) fn shared_http(connect_timeout: Duration) -> Result<SharedHttp, Error> {
+    Ok(if proxy_in_environment() {
+        SharedHttp::Reqwest(http_client(connect_timeout)?)
+    } else {
+        SharedHttp::Direct(Arc::new(DirectTransport::new(
+            Arc::new(tls_config()?),
+            connect_timeout,
+        )))
+    })
+}
+
+/// reqwest for a proxy: rustls with the `ring` provider and the Mozilla roots (like botocore's
+/// certifi bundle), HTTP/1.1 keep-alive pool, no redirects, `HTTP(S)_PROXY` / `NO_PROXY`
+/// honoured.
+fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, Error> {
     // The read timeout is applied per exchange (`exchange.rs`), not by reqwest.
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls_config()?)

@@ -54,7 +54,7 @@ pub struct Config {
     pub(crate) operation_timeout: Option<Duration>,
     pub(crate) time_source: Arc<dyn TimeSource>,
     pub(crate) user_agent: http::HeaderValue,
-    pub(crate) http: reqwest::Client,
+    pub(crate) http: crate::client::SharedHttp,
 }
 
 impl fmt::Debug for Config {
@@ -275,7 +275,7 @@ impl ConfigBuilder {
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let read_timeout = self.read_timeout.unwrap_or(Some(DEFAULT_READ_TIMEOUT));
         Ok(Config {
-            http: crate::client::http_client(connect_timeout)?,
+            http: crate::client::shared_http(connect_timeout)?,
             region,
             endpoint,
             credentials,

@@ -22,7 +22,7 @@ use reqwest::Url;
 use crate::blocking::{Limits, closed_before_response, read_timeout_error, remaining};
 use crate::error::Error;
 use crate::exchange::Response;
-use crate::http1::{Origin, Parsed, ResponseParser, encode_request};
+use crate::http1::{self, Origin, Parsed, ResponseParser, encode_request};
 
 /// Called when actions are waiting for the host.
 pub type Notify = Arc<dyn Fn() + Send + Sync>;
@@ -306,13 +306,9 @@ impl HostTransport {
 }
 
 fn host_error(failure: HostFailure, origin: &Origin, limits: Limits<'_>) -> Error {
-    let at = || format!("{}:{}", origin.host, origin.port);
     match failure {
-        HostFailure::Connect(why) => Error::transport(std::io::Error::other(format!(
-            "could not connect to {}: {why}",
-            at()
-        ))),
-        HostFailure::ConnectTimeout => Error::timeout(format!("timed out connecting to {}", at())),
+        HostFailure::Connect(why) => http1::connect_error(origin, why),
+        HostFailure::ConnectTimeout => http1::connect_timeout_error(origin),
         HostFailure::Io(why) => Error::transport(std::io::Error::other(why)),
         HostFailure::ReadTimeout => match limits.read_timeout {
             Some(limit) => read_timeout_error(limit),

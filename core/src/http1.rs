@@ -48,6 +48,22 @@ impl Origin {
     }
 }
 
+/// The error of a connection to `origin` that could not be opened.
+pub(crate) fn connect_error(origin: &Origin, why: impl std::fmt::Display) -> Error {
+    Error::transport(io::Error::other(format!(
+        "could not connect to {}:{}: {why}",
+        origin.host, origin.port
+    )))
+}
+
+/// The error of a connection to `origin` that did not open within the connect timeout.
+pub(crate) fn connect_timeout_error(origin: &Origin) -> Error {
+    Error::timeout(format!(
+        "timed out connecting to {}:{}",
+        origin.host, origin.port
+    ))
+}
+
 /// The request head and body in one buffer (one `write`). `Host` is the URL's authority as
 /// signed: host, and the port unless it is the scheme's default.
 pub(crate) fn encode_request(

@@ -22,6 +22,7 @@ mod blocking;
 pub mod client;
 pub mod config;
 pub mod credentials;
+mod direct;
 pub mod dynamic;
 pub mod endpoint;
 pub mod error;
@@ -33,6 +34,8 @@ pub mod paginator;
 #[doc(hidden)]
 pub mod protocol;
 pub mod retry;
+#[cfg(test)]
+mod tls_test_server;
 pub mod types;
 
 pub use client::{Client, ResponseMetadata};

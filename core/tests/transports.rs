@@ -1,7 +1,8 @@
-//! The blocking transport (`Client::with_blocking_io`): the same calls, retries and timeouts as
-//! the pooled one, on blocking sockets, against a server that scripts its responses. Each call
-//! runs as a binding's synchronous call would: `block_on` of a current-thread runtime on a
-//! thread of its own, while the server runs on the test's runtime.
+//! The transports that own their sockets, against a server that scripts its responses: the
+//! default async one (`direct.rs`, calls awaited on the test's runtime) and the blocking one
+//! (`Client::with_blocking_io`; each call runs as a binding's synchronous call would: `block_on`
+//! of a current-thread runtime on a thread of its own). Both give the same calls, retries,
+//! framings and timeouts.
 
 mod support;
 
@@ -42,6 +43,39 @@ async fn call(client: &ivschat::Client) -> Result<GetRoomOutput, ivschat::Error>
     })
     .await
     .expect("the call's thread")
+}
+
+/// The transport a test runs on.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Direct,
+    Blocking,
+}
+
+const KINDS: [Kind; 2] = [Kind::Direct, Kind::Blocking];
+
+impl Kind {
+    fn client(self, url: &str) -> ivschat::Client {
+        self.client_with(url, |b| b)
+    }
+
+    fn client_with(
+        self,
+        url: &str,
+        f: impl FnOnce(ivschat::ConfigBuilder) -> ivschat::ConfigBuilder,
+    ) -> ivschat::Client {
+        match self {
+            Kind::Direct => client_with(url, f),
+            Kind::Blocking => blocking_with(url, f, None),
+        }
+    }
+
+    async fn call(self, client: &ivschat::Client) -> Result<GetRoomOutput, ivschat::Error> {
+        match self {
+            Kind::Direct => client.get_room().identifier(ROOM_ARN).send().await,
+            Kind::Blocking => call(client).await,
+        }
+    }
 }
 
 fn ok(result: Result<GetRoomOutput, ivschat::Error>) {
@@ -126,171 +160,180 @@ async fn service_errors_are_parsed_as_by_the_pooled_transport() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resets_on_every_attempt_end_in_a_connection_error() {
-    let server = ScriptedServer::start(vec![Step::Reset, Step::Reset, Step::Reset]).await;
-    let err = call(&blocking(&server.url)).await.unwrap_err();
-    assert_eq!(err.code(), "ConnectionError", "{err:?}");
-    assert_eq!(server.requests().len(), 3);
+    for kind in KINDS {
+        let server = ScriptedServer::start(vec![Step::Reset, Step::Reset, Step::Reset]).await;
+        let err = kind.call(&kind.client(&server.url)).await.unwrap_err();
+        assert_eq!(err.code(), "ConnectionError", "{err:?}");
+        assert_eq!(server.requests().len(), 3);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_the_server_closed_while_idle_is_replaced_without_a_retry() {
-    let server = ScriptedServer::start(vec![
-        Step::ThenClose(Box::new(json(200, ROOM))),
-        json(200, ROOM),
-    ])
-    .await;
-    let client = blocking(&server.url);
-    ok(call(&client).await);
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    ok(call(&client).await);
-    let requests = server.requests();
-    assert_eq!(requests.len(), 2);
-    assert_eq!(
-        requests[1].header("amz-sdk-request"),
-        Some("attempt=1; max=3")
-    );
-    assert_eq!(server.connections(), 2);
+    for kind in KINDS {
+        let server = ScriptedServer::start(vec![
+            Step::ThenClose(Box::new(json(200, ROOM))),
+            json(200, ROOM),
+        ])
+        .await;
+        let client = kind.client(&server.url);
+        ok(kind.call(&client).await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        ok(kind.call(&client).await);
+        let requests = server.requests();
+        assert_eq!(requests.len(), 2);
+        assert_eq!(
+            requests[1].header("amz-sdk-request"),
+            Some("attempt=1; max=3")
+        );
+        assert_eq!(server.connections(), 2);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chunked_and_close_delimited_bodies_are_read_whole() {
-    let close_delimited =
-        format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{ROOM}");
-    let server = ScriptedServer::start(vec![
-        Step::Chunked {
-            body: ROOM.into(),
-            pieces: 5,
-        },
-        Step::Chunked {
-            body: ROOM.into(),
-            pieces: 1,
-        },
-        Step::ThenClose(Box::new(Step::Bytes(close_delimited))),
-        json(200, ROOM),
-    ])
-    .await;
-    let client = blocking(&server.url);
-    for _ in 0..4 {
-        ok(call(&client).await);
+    for kind in KINDS {
+        let close_delimited =
+            format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{ROOM}");
+        let server = ScriptedServer::start(vec![
+            Step::Chunked {
+                body: ROOM.into(),
+                pieces: 5,
+            },
+            Step::Chunked {
+                body: ROOM.into(),
+                pieces: 1,
+            },
+            Step::ThenClose(Box::new(Step::Bytes(close_delimited))),
+            json(200, ROOM),
+        ])
+        .await;
+        let client = kind.client(&server.url);
+        for _ in 0..4 {
+            ok(kind.call(&client).await);
+        }
+        assert_eq!(
+            server.connections(),
+            2,
+            "chunked responses keep the connection; a close-delimited one ends it"
+        );
     }
-    assert_eq!(
-        server.connections(),
-        2,
-        "chunked responses keep the connection; a close-delimited one ends it"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_body_arriving_over_many_reads_is_read_whole() {
-    let name = "n".repeat(300_000);
-    let room = format!(r#"{{"id":"abcdEFGH1234","name":"{name}"}}"#);
-    let server = ScriptedServer::start(vec![
-        json(200, &room),
-        Step::Chunked {
-            body: room.clone(),
-            pieces: 37,
-        },
-    ])
-    .await;
-    let client = blocking(&server.url);
-    for _ in 0..2 {
-        let out = call(&client).await.expect("call");
-        assert_eq!(out.name().map(str::len), Some(300_000));
+    for kind in KINDS {
+        let name = "n".repeat(300_000);
+        let room = format!(r#"{{"id":"abcdEFGH1234","name":"{name}"}}"#);
+        let server = ScriptedServer::start(vec![
+            json(200, &room),
+            Step::Chunked {
+                body: room.clone(),
+                pieces: 37,
+            },
+        ])
+        .await;
+        let client = kind.client(&server.url);
+        for _ in 0..2 {
+            let out = kind.call(&client).await.expect("call");
+            assert_eq!(out.name().map(str::len), Some(300_000));
+        }
+        assert_eq!(server.connections(), 1);
     }
-    assert_eq!(server.connections(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_response_is_a_connection_error_naming_it() {
-    let server = ScriptedServer::start(vec![
-        Step::ThenClose(Box::new(Step::Bytes(
-            "SMTP ready\r\n\r\n".into()
-        )));
-        3
-    ])
-    .await;
-    let err = call(&blocking(&server.url)).await.unwrap_err();
-    assert_eq!(err.code(), "ConnectionError");
-    assert!(
-        err.message().contains("malformed response"),
-        "{}",
-        err.message()
-    );
+    for kind in KINDS {
+        let server = ScriptedServer::start(vec![
+            Step::ThenClose(Box::new(Step::Bytes(
+                "SMTP ready\r\n\r\n".into()
+            )));
+            3
+        ])
+        .await;
+        let err = kind.call(&kind.client(&server.url)).await.unwrap_err();
+        assert_eq!(err.code(), "ConnectionError");
+        assert!(
+            err.message().contains("malformed response"),
+            "{}",
+            err.message()
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_read_timeout_is_reset_by_every_arriving_piece_of_the_body() {
-    let slow_but_steady = Step::Trickle {
-        body: ROOM.into(),
-        pieces: 6,
-        gap: Duration::from_millis(100),
-    };
-    let stops_mid_body = Step::Trickle {
-        body: ROOM.into(),
-        pieces: 2,
-        gap: Duration::from_secs(5),
-    };
-    let server = ScriptedServer::start(vec![slow_but_steady, stops_mid_body]).await;
-    let client = blocking_with(
-        &server.url,
-        |b| {
+    for kind in KINDS {
+        let slow_but_steady = Step::Trickle {
+            body: ROOM.into(),
+            pieces: 6,
+            gap: Duration::from_millis(100),
+        };
+        let stops_mid_body = Step::Trickle {
+            body: ROOM.into(),
+            pieces: 2,
+            gap: Duration::from_secs(5),
+        };
+        let server = ScriptedServer::start(vec![slow_but_steady, stops_mid_body]).await;
+        let client = kind.client_with(&server.url, |b| {
             b.read_timeout(Some(Duration::from_millis(300)))
                 .max_attempts(1)
-        },
-        None,
-    );
-    ok(call(&client).await);
-    let started = Instant::now();
-    let err = call(&client).await.unwrap_err();
-    assert!(matches!(err, ivschat::Error::Timeout(_)), "{err:?}");
-    assert!(err.message().contains("read timeout"), "{}", err.message());
-    assert!(started.elapsed() < Duration::from_secs(4));
+        });
+        ok(kind.call(&client).await);
+        let started = Instant::now();
+        let err = kind.call(&client).await.unwrap_err();
+        assert!(matches!(err, ivschat::Error::Timeout(_)), "{err:?}");
+        assert!(err.message().contains("read timeout"), "{}", err.message());
+        assert!(started.elapsed() < Duration::from_secs(4));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stall_longer_than_the_attempt_timeout_is_retried() {
-    let stall = Step::Stall(Duration::from_secs(5), Box::new(json(200, ROOM)));
-    let server = ScriptedServer::start(vec![stall, json(200, ROOM)]).await;
-    let client = blocking_with(
-        &server.url,
-        |b| b.attempt_timeout(Duration::from_millis(200)),
-        None,
-    );
-    ok(call(&client).await);
-    assert_eq!(server.requests().len(), 2);
+    for kind in KINDS {
+        let stall = Step::Stall(Duration::from_secs(5), Box::new(json(200, ROOM)));
+        let server = ScriptedServer::start(vec![stall, json(200, ROOM)]).await;
+        let client = kind.client_with(&server.url, |b| {
+            b.attempt_timeout(Duration::from_millis(200))
+        });
+        ok(kind.call(&client).await);
+        assert_eq!(server.requests().len(), 2);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_operation_timeout_bounds_the_whole_call() {
-    let stall = || Step::Stall(Duration::from_secs(5), Box::new(json(200, ROOM)));
-    let server = ScriptedServer::start(vec![stall(), stall(), stall()]).await;
-    let client = blocking_with(
-        &server.url,
-        |b| {
+    for kind in KINDS {
+        let stall = || Step::Stall(Duration::from_secs(5), Box::new(json(200, ROOM)));
+        let server = ScriptedServer::start(vec![stall(), stall(), stall()]).await;
+        let client = kind.client_with(&server.url, |b| {
             b.attempt_timeout(Duration::from_millis(100))
                 .operation_timeout(Duration::from_millis(250))
-        },
-        None,
-    );
-    let started = Instant::now();
-    let err = call(&client).await.unwrap_err();
-    assert_eq!(err.code(), "Timeout");
-    assert!(err.message().contains("operation"), "{}", err.message());
-    assert!(started.elapsed() < Duration::from_secs(4));
+        });
+        let started = Instant::now();
+        let err = kind.call(&client).await.unwrap_err();
+        assert_eq!(err.code(), "Timeout");
+        assert!(err.message().contains("operation"), "{}", err.message());
+        assert!(started.elapsed() < Duration::from_secs(4));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connect_failure_is_a_connection_error_naming_the_address() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let err = call(&blocking(&format!("http://127.0.0.1:{port}")))
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), "ConnectionError");
-    assert!(err.message().contains("127.0.0.1"), "{}", err.message());
+    for kind in KINDS {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let err = kind
+            .call(&kind.client(&format!("http://127.0.0.1:{port}")))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "ConnectionError");
+        assert!(err.message().contains("127.0.0.1"), "{}", err.message());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

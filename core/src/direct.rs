@@ -1,0 +1,300 @@
+//! Async HTTP/1.1 exchanges on the runtime's own sockets: one `write` per request and the
+//! response read by the same task, on a pooled keep-alive connection (plain TCP, or
+//! `tokio-rustls` with the configuration every transport shares). It is the blocking transport's
+//! twin for async calls: reqwest hands each request to a separate connection task (hyper's
+//! dispatcher) and back, parses the URL again per request and runs its redirect layer; under load
+//! on a small machine that bookkeeping is a third of a call's CPU (`bench/core`). Proxies need
+//! reqwest: with one set in the environment the client keeps it.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use reqwest::Url;
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+
+use crate::blocking::{closed_before_response, read_timeout_error};
+use crate::error::Error;
+use crate::exchange::Response;
+use crate::http1::{self, Origin, Parsed, ResponseParser, encode_request};
+
+/// Idle connections older than this are closed rather than reused (as reqwest's pool does).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A pool of keep-alive connections driven by the runtime that opened them.
+pub(crate) struct DirectTransport {
+    tls: tokio_rustls::TlsConnector,
+    connect_timeout: Duration,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for DirectTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectTransport")
+            .field("connect_timeout", &self.connect_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Connection {
+    origin: Origin,
+    stream: Stream,
+    idle_since: Instant,
+}
+
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+/// How an exchange on a connection failed.
+enum Failure {
+    /// A reused connection failed before any response byte arrived: the server had closed it.
+    Stale,
+    Fatal(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Fatal(e)
+    }
+}
+
+impl DirectTransport {
+    pub(crate) fn new(tls: Arc<rustls::ClientConfig>, connect_timeout: Duration) -> Self {
+        DirectTransport {
+            tls: tokio_rustls::TlsConnector::from(tls),
+            connect_timeout,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Sends one request and reads the whole response; `read_timeout` bounds every wait for
+    /// response bytes. Dropping the future closes the connection it was using.
+    pub(crate) async fn exchange(
+        &self,
+        method: &http::Method,
+        url: &Url,
+        headers: &http::HeaderMap,
+        body: Option<&[u8]>,
+        read_timeout: Option<Duration>,
+    ) -> Result<Response, Error> {
+        let origin = Origin::of(url)?;
+        let request = encode_request(method, url, headers, body);
+        if let Some(connection) = self.take_idle(&origin) {
+            match self
+                .exchange_on(connection, true, &request, method, read_timeout)
+                .await
+            {
+                Err(Failure::Stale) => {}
+                Err(Failure::Fatal(e)) => return Err(e),
+                Ok(response) => return Ok(response),
+            }
+        }
+        let connection = self.connect(origin).await?;
+        match self
+            .exchange_on(connection, false, &request, method, read_timeout)
+            .await
+        {
+            Ok(response) => Ok(response),
+            Err(Failure::Fatal(e)) => Err(e),
+            Err(Failure::Stale) => Err(closed_before_response()),
+        }
+    }
+
+    fn take_idle(&self, origin: &Origin) -> Option<Connection> {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        idle.retain(|c| c.idle_since.elapsed() < IDLE_TIMEOUT);
+        let at = idle.iter().rposition(|c| &c.origin == origin)?;
+        Some(idle.swap_remove(at))
+    }
+
+    fn put_idle(&self, mut connection: Connection) {
+        connection.idle_since = Instant::now();
+        self.idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(connection);
+    }
+
+    async fn connect(&self, origin: Origin) -> Result<Connection, Error> {
+        let address = (origin.host.as_str(), origin.port);
+        let tcp =
+            match tokio::time::timeout(self.connect_timeout, TcpStream::connect(address)).await {
+                Err(_) => return Err(http1::connect_timeout_error(&origin)),
+                Ok(Err(e)) => return Err(http1::connect_error(&origin, e)),
+                Ok(Ok(tcp)) => tcp,
+            };
+        tcp.set_nodelay(true).map_err(Error::transport)?;
+        let stream = if origin.tls {
+            let name = ServerName::try_from(origin.host.clone())
+                .map_err(|e| Error::construction(format!("invalid TLS server name: {e}")))?;
+            let handshake = self.tls.connect(name, tcp);
+            match tokio::time::timeout(self.connect_timeout, handshake).await {
+                Err(_) => return Err(http1::connect_timeout_error(&origin)),
+                Ok(Err(e)) => return Err(http1::connect_error(&origin, e)),
+                Ok(Ok(tls)) => Stream::Tls(Box::new(tls)),
+            }
+        } else {
+            Stream::Plain(tcp)
+        };
+        Ok(Connection {
+            origin,
+            stream,
+            idle_since: Instant::now(),
+        })
+    }
+
+    /// One exchange on `connection`; `reused` when it carried an earlier one.
+    async fn exchange_on(
+        &self,
+        mut connection: Connection,
+        reused: bool,
+        request: &[u8],
+        method: &http::Method,
+        read_timeout: Option<Duration>,
+    ) -> Result<Response, Failure> {
+        let written = async {
+            connection.stream.write_all(request).await?;
+            connection.stream.flush().await
+        };
+        if let Err(e) = written.await {
+            return Err(if reused {
+                Failure::Stale
+            } else {
+                Failure::Fatal(Error::transport(e))
+            });
+        }
+        let mut parser = ResponseParser::new(method);
+        let (response, keep_alive) = loop {
+            let read = connection.stream.read(parser.spare());
+            let read = match read_timeout {
+                Some(limit) => match tokio::time::timeout(limit, read).await {
+                    Ok(read) => read,
+                    Err(_) => return Err(read_timeout_error(limit).into()),
+                },
+                None => read.await,
+            };
+            let n = match read {
+                Ok(n) => n,
+                Err(_) if reused && !parser.received() => return Err(Failure::Stale),
+                Err(e) => return Err(Error::transport(e).into()),
+            };
+            if n == 0 {
+                match parser.end() {
+                    Ok(response) => break (response, false),
+                    Err(None) if reused => return Err(Failure::Stale),
+                    Err(None) => return Err(closed_before_response().into()),
+                    Err(Some(e)) => return Err(e.into()),
+                }
+            }
+            if let Parsed::Done(response, keep_alive) = parser.filled(n)? {
+                break (response, keep_alive);
+            }
+        };
+        if keep_alive {
+            self.put_idle(connection);
+        }
+        Ok(response)
+    }
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls_test_server::{BODY, tls_server, trusting};
+
+    async fn post(transport: &DirectTransport, url: &Url) -> Result<Response, Error> {
+        transport
+            .exchange(
+                &http::Method::POST,
+                url,
+                &http::HeaderMap::new(),
+                Some(br#"{"identifier":"abcdEFGH1234"}"#),
+                Some(Duration::from_secs(5)),
+            )
+            .await
+    }
+
+    #[tokio::test]
+    async fn https_exchanges_share_one_verified_connection() {
+        let (port, cert, server) = tls_server(3);
+        let transport = DirectTransport::new(Arc::new(trusting(cert)), Duration::from_secs(5));
+        let url = Url::parse(&format!("https://localhost:{port}/GetRoom")).expect("url");
+        for _ in 0..3 {
+            let response = post(&transport, &url).await.expect("exchange");
+            assert_eq!(response.status, 200);
+            assert_eq!(&response.body[..], BODY.as_bytes());
+        }
+        let connections = tokio::task::spawn_blocking(|| server.join().expect("server"))
+            .await
+            .expect("join");
+        assert_eq!(connections, 1, "one TLS connection, kept alive");
+    }
+
+    #[tokio::test]
+    async fn a_certificate_the_client_does_not_trust_fails_the_handshake() {
+        let (port, _cert, _server) = tls_server(1);
+        let other = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
+            .expect("cert")
+            .cert
+            .der()
+            .clone();
+        let transport = DirectTransport::new(Arc::new(trusting(other)), Duration::from_secs(5));
+        let url = Url::parse(&format!("https://localhost:{port}/GetRoom")).expect("url");
+        let Err(err) = post(&transport, &url).await else {
+            panic!("an untrusted certificate was accepted");
+        };
+        assert_eq!(err.code(), "ConnectionError");
+        let message = err.message().to_lowercase();
+        assert!(
+            message.contains("could not connect to localhost"),
+            "{message}"
+        );
+        assert!(message.contains("certificate"), "{message}");
+    }
+}
