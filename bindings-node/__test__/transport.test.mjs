@@ -189,6 +189,41 @@ describe('concurrency', () => {
   })
 })
 
+describe('proxy', () => {
+  it('with HTTP_PROXY set, every call goes through the proxy (the runtime transport)', async () => {
+    // The proxy answers every request and records its (absolute-form) target.
+    const targets = []
+    const recorder = net.createServer((socket) => {
+      socket.on('data', (chunk) => {
+        const line = chunk.toString('latin1').split('\r\n')[0]
+        if (/^[A-Z]+ /.test(line)) {
+          targets.push(line.split(' ')[1])
+          socket.write(ok())
+        }
+      })
+      socket.on('error', () => {})
+    })
+    await new Promise((resolve) => recorder.listen(0, '127.0.0.1', resolve))
+    after(() => new Promise((resolve) => recorder.close(resolve)))
+    const dir = mkdtempSync(path.join(tmpdir(), 'ivschat-proxy-'))
+    after(() => rmSync(dir, { recursive: true, force: true }))
+    const script = path.join(dir, 'call.mjs')
+    writeFileSync(script, `
+      import { IvschatClient } from ${JSON.stringify(path.join(here, '..', 'index.mjs'))}
+      const c = new IvschatClient({ region: 'us-east-1', endpoint: 'http://ivschat.proxied.invalid', credentials: ${JSON.stringify(credentials)} })
+      console.log((await c.getRoom({ identifier: ${JSON.stringify(identifier)} })).id)
+      const all = await Promise.all([1, 2, 3].map(() => c.getRoom({ identifier: ${JSON.stringify(identifier)} })))
+      console.log(all.map((o) => o.id).join(','))
+    `)
+    const run = await promisify(execFile)(process.execPath, [script], {
+      env: { ...process.env, HTTP_PROXY: `http://127.0.0.1:${recorder.address().port}`, NO_PROXY: '' },
+    })
+    assert.deepEqual(run.stdout.trim().split('\n'), ['abcdEFGH1234', 'abcdEFGH1234,abcdEFGH1234,abcdEFGH1234'])
+    assert.equal(targets.length, 4)
+    for (const target of targets) assert.equal(target, 'http://ivschat.proxied.invalid/GetRoom')
+  })
+})
+
 describe('TLS', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ivschat-tls-'))
   after(() => rmSync(dir, { recursive: true, force: true }))
