@@ -11,6 +11,7 @@ let tls
 // What native.feed() answers.
 const MORE = 0
 const KEEP = 1
+const CLOSE = 2
 // How an exchange failed (native.fail's `kind`).
 const CONNECT = 0
 const CONNECT_TIMEOUT = 1
@@ -27,6 +28,8 @@ const READ_MS = Symbol('readMs')
 
 class Connections {
   constructor() {
+    // A WeakRef: the native client holds this object's functions through napi references, which
+    // are GC roots, so a strong reference back would keep every client alive for ever.
     this.native = null
     this.idle = new Map() // origin → sockets, most recently used last
     this.busy = new Map() // exchange id → socket
@@ -51,7 +54,7 @@ class Connections {
     } catch (e) {
       // Reported once this native call has returned.
       if (socket) this.detach(socket)
-      process.nextTick(() => this.native.fail(id, CONNECT, String((e && e.message) || e), false))
+      process.nextTick(() => this.native.deref()?.fail(id, CONNECT, String((e && e.message) || e), false))
     }
   }
 
@@ -96,7 +99,8 @@ class Connections {
       socket.destroy()
       return
     }
-    const verdict = this.native.feed(exchange.id, chunk)
+    const native = this.native.deref()
+    const verdict = native === undefined ? CLOSE : native.feed(exchange.id, chunk)
     if (verdict === MORE) return
     this.detach(socket)
     if (verdict === KEEP) {
@@ -116,7 +120,7 @@ class Connections {
     socket.destroy()
     if (exchange === undefined) return
     this.detach(socket)
-    this.native.fail(exchange.id, kind, message || '', exchange.reused)
+    this.native.deref()?.fail(exchange.id, kind, message || '', exchange.reused)
   }
 
   closed(socket) {
@@ -124,7 +128,7 @@ class Connections {
     const exchange = socket[EXCHANGE]
     if (exchange === undefined) return
     this.detach(socket)
-    this.native.end(exchange.id, exchange.reused)
+    this.native.deref()?.end(exchange.id, exchange.reused)
   }
 
   detach(socket) {
@@ -148,6 +152,14 @@ class Connections {
     return undefined
   }
 
+  /** Closes every connection (the client was collected). */
+  closeAll() {
+    for (const list of this.idle.values()) for (const socket of list) socket.destroy()
+    for (const socket of this.busy.values()) socket.destroy()
+    this.idle.clear()
+    this.busy.clear()
+  }
+
   forget(socket) {
     const list = this.idle.get(socket[ORIGIN])
     if (list === undefined) return
@@ -164,13 +176,19 @@ function readTimeout(socket, ms) {
   socket.setTimeout(ms)
 }
 
+// A collected client's connections are closed (its idle ones would stay open until the server
+// closed them).
+const collected = new FinalizationRegistry((connections) => connections.closeAll())
+
 /** A NativeClient whose calls run on this thread over Node's sockets. */
 function createNativeClient(NativeClient, options, provider, complete) {
   const connections = new Connections()
-  let client
-  const kick = () => client.run()
-  client = new NativeClient(options, provider, complete, connections.send, connections.abandon, kick)
-  connections.native = client
+  let self
+  const kick = () => self.deref()?.run()
+  const client = new NativeClient(options, provider, complete, connections.send, connections.abandon, kick)
+  self = new WeakRef(client)
+  connections.native = self
+  collected.register(client, connections)
   return client
 }
 

@@ -189,6 +189,46 @@ describe('concurrency', () => {
   })
 })
 
+describe('lifetime', () => {
+  it('an unused client is collected and its idle connections closed', async () => {
+    // In a child process run with --expose-gc; its server counts the connections closed while
+    // the process lives on.
+    const dir = mkdtempSync(path.join(tmpdir(), 'ivschat-gc-'))
+    after(() => rmSync(dir, { recursive: true, force: true }))
+    const script = path.join(dir, 'gc.mjs')
+    writeFileSync(script, `
+      import net from 'node:net'
+      import { IvschatClient } from ${JSON.stringify(path.join(here, '..', 'index.mjs'))}
+      const body = ${JSON.stringify(ok())}
+      let closed = 0
+      const server = net.createServer((socket) => {
+        socket.on('data', () => socket.write(body))
+        socket.on('close', () => { closed++ })
+      })
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+      let collected = 0
+      const registry = new FinalizationRegistry(() => { collected++ })
+      for (let i = 0; i < 20; i++) {
+        const c = new IvschatClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:' + server.address().port, credentials: ${JSON.stringify(credentials)} })
+        await c.getRoom({ identifier: ${JSON.stringify(identifier)} })
+        registry.register(c._native, i)
+      }
+      for (let i = 0; i < 50 && (collected < 19 || closed < 19); i++) {
+        globalThis.gc()
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      console.log(collected + ' ' + closed)
+      server.close()
+      process.exit(0)
+    `)
+    const run = await promisify(execFile)(process.execPath, ['--expose-gc', script])
+    const [collected, closed] = run.stdout.trim().split(' ').map(Number)
+    // The last client may still be on the stack when the loop ends.
+    assert.ok(collected >= 19, `collected: ${run.stdout}`)
+    assert.ok(closed >= 19, `connections closed: ${run.stdout}`)
+  })
+})
+
 describe('proxy', () => {
   it('with HTTP_PROXY set, every call goes through the proxy (the runtime transport)', async () => {
     // The proxy answers every request and records its (absolute-form) target.
