@@ -24,8 +24,10 @@ pub(crate) type KickFn = ThreadsafeFunction<(), (), (), Status, false, true>;
 type Task = Pin<Box<dyn Future<Output = String> + Send>>;
 
 thread_local! {
-    /// Whether an executor is running on this thread (its loop sees new wakes and actions).
-    static RUNNING: Cell<bool> = const { Cell::new(false) };
+    /// The executor running on this thread, by the address of its [`Wakes`] (0 for none): its
+    /// loop sees new wakes and actions. Per executor, so a wake of another client's call during
+    /// this one's run still kicks that client.
+    static RUNNING: Cell<usize> = const { Cell::new(0) };
 }
 
 /// What wakes share with the executor; any thread may use it.
@@ -39,9 +41,13 @@ impl Wakes {
     /// Makes sure the executor runs soon: now if it is running on this thread, else through a
     /// kick (one pending at a time).
     pub(crate) fn notify(&self) {
-        if !RUNNING.get() && !self.kicked.swap(true, Ordering::AcqRel) {
+        if RUNNING.get() != self.address() && !self.kicked.swap(true, Ordering::AcqRel) {
             self.kick.call((), ThreadsafeFunctionCallMode::NonBlocking);
         }
+    }
+
+    fn address(&self) -> usize {
+        self as *const Wakes as usize
     }
 
     fn schedule(&self, key: u32) {
@@ -79,12 +85,12 @@ pub(crate) struct Executor {
     wakes: Arc<Wakes>,
 }
 
-/// Marks this thread as running an executor until dropped (restoring what was there).
-struct Running(bool);
+/// Marks an executor as running on this thread until dropped (restoring what was there).
+struct Running(usize);
 
 impl Running {
-    fn enter() -> Self {
-        Running(RUNNING.replace(true))
+    fn enter(wakes: &Wakes) -> Self {
+        Running(RUNNING.replace(wakes.address()))
     }
 }
 
@@ -139,7 +145,7 @@ impl Executor {
         mut between: impl FnMut() -> bool,
         panicked: impl Fn() -> String,
     ) -> (T, Vec<(u32, String)>) {
-        let _running = Running::enter();
+        let _running = Running::enter(&self.wakes);
         let first = first();
         let mut finished = Vec::new();
         loop {
