@@ -20,7 +20,10 @@ use rustls::pki_types::ServerName;
 
 use crate::error::Error;
 use crate::exchange::Response;
-use crate::http1::{self, Origin, Parsed, ResponseParser, encode_request};
+use crate::http1::{
+    self, Limits, Origin, Parsed, ResponseParser, closed_before_response, encode_request,
+    read_timeout_error, remaining,
+};
 
 /// Asked while a blocking call waits: `true` stops the call (it fails with
 /// [`is_interrupted`] true and is not retried). Bindings check for Ctrl-C here.
@@ -94,15 +97,6 @@ impl Write for Stream {
             Stream::Tls(s) => s.flush(),
         }
     }
-}
-
-/// The limits one exchange runs under.
-#[derive(Clone, Copy)]
-pub(crate) struct Limits<'a> {
-    /// The longest wait for the next response bytes.
-    pub read_timeout: Option<Duration>,
-    /// When the attempt (or the whole operation) must be over, and what to say if it is not.
-    pub deadline: Option<(Instant, &'a str)>,
 }
 
 /// How an exchange on a connection failed.
@@ -358,14 +352,6 @@ impl BlockingTransport {
     }
 }
 
-/// The error of a connection that closed before any response byte arrived.
-pub(crate) fn closed_before_response() -> Error {
-    Error::transport(io::Error::new(
-        io::ErrorKind::UnexpectedEof,
-        "the connection closed before a response arrived",
-    ))
-}
-
 /// The read timeout (since the last bytes) and the deadline of one exchange.
 struct Waiting<'a> {
     limits: Limits<'a>,
@@ -398,23 +384,6 @@ impl<'a> Waiting<'a> {
             wait = wait.min(remaining(deadline, what)?);
         }
         Ok(wait)
-    }
-}
-
-/// The error of an exchange that waited `limit` for the next response bytes.
-pub(crate) fn read_timeout_error(limit: Duration) -> Error {
-    Error::timeout(format!(
-        "no response bytes arrived for {limit:?} (read timeout)"
-    ))
-}
-
-/// What is left before `deadline`, or the timeout error `what` once it has passed.
-pub(crate) fn remaining(deadline: Instant, what: &str) -> Result<Duration, Error> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        Err(Error::timeout(what.to_owned()))
-    } else {
-        Ok(left)
     }
 }
 

@@ -13,13 +13,14 @@ use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
 use tracing::Instrument;
 
-use crate::blocking::{BlockingTransport, Limits};
+use crate::blocking::BlockingTransport;
 use crate::config::Config;
 use crate::credentials::CredentialsCache;
 use crate::direct::DirectTransport;
 use crate::error::{BuildError, Error};
 use crate::exchange::exchange;
 use crate::host::{HostIo, HostTransport, Notify};
+use crate::http1::Limits;
 use crate::protocol::{self, HttpParts, Operation};
 use crate::retry::{RetryQuota, classify};
 use aws_smithy_runtime_api::client::identity::Identity;

@@ -17,10 +17,12 @@ use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::blocking::{closed_before_response, read_timeout_error};
 use crate::error::Error;
 use crate::exchange::Response;
-use crate::http1::{self, Origin, Parsed, ResponseParser, encode_request};
+use crate::http1::{
+    self, Origin, Parsed, ResponseParser, closed_before_response, encode_request,
+    read_timeout_error,
+};
 
 /// Idle connections older than this are closed rather than reused (as reqwest's pool does).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);

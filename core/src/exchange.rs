@@ -82,7 +82,7 @@ async fn with_read_timeout<T>(
             () = &mut timer => {
                 let deadline = progress.last() + limit;
                 if deadline <= Instant::now() {
-                    return Err(crate::blocking::read_timeout_error(limit));
+                    return Err(crate::http1::read_timeout_error(limit));
                 }
                 timer.as_mut().reset(deadline);
             }

@@ -19,10 +19,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::Url;
 
-use crate::blocking::{Limits, closed_before_response, read_timeout_error, remaining};
 use crate::error::Error;
 use crate::exchange::Response;
-use crate::http1::{self, Origin, Parsed, ResponseParser, encode_request};
+use crate::http1::{
+    self, Limits, Origin, Parsed, ResponseParser, closed_before_response, encode_request,
+    read_timeout_error, remaining,
+};
 
 /// Called when actions are waiting for the host.
 pub type Notify = Arc<dyn Fn() + Send + Sync>;

@@ -1,9 +1,10 @@
-//! HTTP/1.1 without I/O: a request encoded in one buffer, and a response parser fed the bytes as
-//! they arrive. The transports that own their sockets (`blocking.rs` on the calling thread,
-//! `host.rs` on a binding's event loop) share it. Heads are parsed with `httparse` (hyper's
-//! parser).
+//! HTTP/1.1 without I/O: a request encoded in one buffer, a response parser fed the bytes as they
+//! arrive, and the limits and errors of an exchange. The transports that own their sockets share
+//! it: `direct.rs` (the runtime's), `blocking.rs` (the calling thread's) and `host.rs` (a
+//! binding's event loop's). Heads are parsed with `httparse` (hyper's parser).
 
 use std::io;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::Url;
@@ -99,6 +100,40 @@ pub(crate) fn encode_request(
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body);
     out
+}
+
+/// The limits one exchange runs under.
+#[derive(Clone, Copy)]
+pub(crate) struct Limits<'a> {
+    /// The longest wait for the next response bytes.
+    pub read_timeout: Option<Duration>,
+    /// When the attempt (or the whole operation) must be over, and what to say if it is not.
+    pub deadline: Option<(Instant, &'a str)>,
+}
+
+/// The error of a connection that closed before any response byte arrived.
+pub(crate) fn closed_before_response() -> Error {
+    Error::transport(io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the connection closed before a response arrived",
+    ))
+}
+
+/// The error of an exchange that waited `limit` for the next response bytes.
+pub(crate) fn read_timeout_error(limit: Duration) -> Error {
+    Error::timeout(format!(
+        "no response bytes arrived for {limit:?} (read timeout)"
+    ))
+}
+
+/// What is left before `deadline`, or the timeout error `what` once it has passed.
+pub(crate) fn remaining(deadline: Instant, what: &str) -> Result<Duration, Error> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        Err(Error::timeout(what.to_owned()))
+    } else {
+        Ok(left)
+    }
 }
 
 /// What the bytes so far amount to.
