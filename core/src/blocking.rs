@@ -12,7 +12,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
@@ -21,8 +21,10 @@ use rustls::pki_types::ServerName;
 use crate::error::Error;
 use crate::exchange::Response;
 use crate::http1::{
-    self, Limits, Origin, Parsed, ResponseParser, closed_before_response, encode_request,
-    read_timeout_error, remaining,
+    self, Limits, Origin, ResponseParser, encode_request, read_timeout_error, remaining,
+};
+use crate::pool::{
+    Failure, IdlePool, Pooled, after_read, broken, settled_on_new, settled_on_reused,
 };
 
 /// Asked while a blocking call waits: `true` stops the call (it fails with
@@ -32,15 +34,12 @@ pub type Interrupt = Arc<dyn Fn() -> bool + Send + Sync>;
 /// How long a wait lasts before [`Interrupt`] is asked again.
 pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
-/// Idle connections older than this are closed rather than reused (reqwest's pool does the same).
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// A pool of blocking keep-alive connections.
 pub(crate) struct BlockingTransport {
     tls: Arc<rustls::ClientConfig>,
     connect_timeout: Duration,
     interrupt: Option<Interrupt>,
-    idle: Mutex<Vec<Connection>>,
+    idle: IdlePool<Connection>,
 }
 
 impl std::fmt::Debug for BlockingTransport {
@@ -52,12 +51,17 @@ impl std::fmt::Debug for BlockingTransport {
     }
 }
 
+impl Pooled for Connection {
+    fn origin(&self) -> &Origin {
+        &self.origin
+    }
+}
+
 struct Connection {
     origin: Origin,
     stream: Stream,
     /// The socket's current read timeout (set only when it changes: a system call).
     read_timeout: Option<Duration>,
-    idle_since: Instant,
 }
 
 enum Stream {
@@ -99,20 +103,6 @@ impl Write for Stream {
     }
 }
 
-/// How an exchange on a connection failed.
-enum Failure {
-    /// A reused connection failed before any response byte arrived: the server had closed it.
-    /// The request is sent again on a new connection.
-    Stale,
-    Fatal(Error),
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure::Fatal(e)
-    }
-}
-
 impl BlockingTransport {
     pub(crate) fn new(
         tls: Arc<rustls::ClientConfig>,
@@ -123,7 +113,7 @@ impl BlockingTransport {
             tls,
             connect_timeout,
             interrupt,
-            idle: Mutex::new(Vec::new()),
+            idle: IdlePool::new(),
         }
     }
 
@@ -138,20 +128,14 @@ impl BlockingTransport {
     ) -> Result<Response, Error> {
         let origin = Origin::of(url)?;
         let request = encode_request(method, url, headers, body);
-        if let Some(connection) = self.take_idle(&origin) {
-            match self.exchange_on(connection, true, &request, method, limits) {
-                Err(Failure::Stale) => {}
-                Err(Failure::Fatal(e)) => return Err(e),
-                Ok(response) => return Ok(response),
-            }
+        if let Some(connection) = self.idle.take(&origin)
+            && let Some(settled) =
+                settled_on_reused(self.exchange_on(connection, true, &request, method, limits))
+        {
+            return settled;
         }
         let connection = self.connect(origin, limits)?;
-        match self.exchange_on(connection, false, &request, method, limits) {
-            Ok(response) => Ok(response),
-            Err(Failure::Fatal(e)) => Err(e),
-            // Only a reused connection is reported stale; a new one failing so is an error.
-            Err(Failure::Stale) => Err(closed_before_response()),
-        }
+        settled_on_new(self.exchange_on(connection, false, &request, method, limits))
     }
 
     /// Waits `delay` (a retry's backoff), asking the interrupt every slice. `Err` when
@@ -173,21 +157,6 @@ impl BlockingTransport {
                 None => std::thread::sleep(left),
             }
         }
-    }
-
-    fn take_idle(&self, origin: &Origin) -> Option<Connection> {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        idle.retain(|c| c.idle_since.elapsed() < IDLE_TIMEOUT);
-        let at = idle.iter().rposition(|c| &c.origin == origin)?;
-        Some(idle.swap_remove(at))
-    }
-
-    fn put_idle(&self, mut connection: Connection) {
-        connection.idle_since = Instant::now();
-        self.idle
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(connection);
     }
 
     fn connect(&self, origin: Origin, limits: Limits) -> Result<Connection, Error> {
@@ -244,7 +213,6 @@ impl BlockingTransport {
             origin,
             stream,
             read_timeout,
-            idle_since: Instant::now(),
         })
     }
 
@@ -294,35 +262,21 @@ impl BlockingTransport {
             .write_all(request)
             .and_then(|()| connection.stream.flush())
         {
-            return Err(if reused {
-                Failure::Stale
-            } else {
-                Failure::Fatal(Error::transport(e))
-            });
+            return Err(broken(e, reused, false));
         }
         let mut parser = ResponseParser::new(method);
         let mut waiting = Waiting::new(limits);
         let (response, keep_alive) = loop {
-            let n = match self.read(&mut connection, parser.spare(), &waiting)? {
-                Ok(n) => n,
-                Err(_) if reused && !parser.received() => return Err(Failure::Stale),
-                Err(e) => return Err(Error::transport(e).into()),
-            };
-            if n == 0 {
-                match parser.end() {
-                    Ok(response) => break (response, false),
-                    Err(None) if reused => return Err(Failure::Stale),
-                    Err(None) => return Err(closed_before_response().into()),
-                    Err(Some(e)) => return Err(e.into()),
-                }
+            let read = self.read(&mut connection, parser.spare(), &waiting)?;
+            if matches!(read, Ok(n) if n > 0) {
+                waiting.progress();
             }
-            waiting.progress();
-            if let Parsed::Done(response, keep_alive) = parser.filled(n)? {
-                break (response, keep_alive);
+            if let Some(done) = after_read(&mut parser, reused, read)? {
+                break done;
             }
         };
         if keep_alive {
-            self.put_idle(connection);
+            self.idle.put(connection);
         }
         Ok(response)
     }

@@ -8,9 +8,9 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Url;
 use rustls::pki_types::ServerName;
@@ -19,19 +19,16 @@ use tokio::net::TcpStream;
 
 use crate::error::Error;
 use crate::exchange::Response;
-use crate::http1::{
-    self, Origin, Parsed, ResponseParser, closed_before_response, encode_request,
-    read_timeout_error,
+use crate::http1::{self, Origin, ResponseParser, encode_request, read_timeout_error};
+use crate::pool::{
+    Failure, IdlePool, Pooled, after_read, broken, settled_on_new, settled_on_reused,
 };
-
-/// Idle connections older than this are closed rather than reused (as reqwest's pool does).
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A pool of keep-alive connections driven by the runtime that opened them.
 pub(crate) struct DirectTransport {
     tls: tokio_rustls::TlsConnector,
     connect_timeout: Duration,
-    idle: Mutex<Vec<Connection>>,
+    idle: IdlePool<Connection>,
 }
 
 impl std::fmt::Debug for DirectTransport {
@@ -42,10 +39,15 @@ impl std::fmt::Debug for DirectTransport {
     }
 }
 
+impl Pooled for Connection {
+    fn origin(&self) -> &Origin {
+        &self.origin
+    }
+}
+
 struct Connection {
     origin: Origin,
     stream: Stream,
-    idle_since: Instant,
 }
 
 enum Stream {
@@ -53,25 +55,12 @@ enum Stream {
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
 }
 
-/// How an exchange on a connection failed.
-enum Failure {
-    /// A reused connection failed before any response byte arrived: the server had closed it.
-    Stale,
-    Fatal(Error),
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure::Fatal(e)
-    }
-}
-
 impl DirectTransport {
     pub(crate) fn new(tls: Arc<rustls::ClientConfig>, connect_timeout: Duration) -> Self {
         DirectTransport {
             tls: tokio_rustls::TlsConnector::from(tls),
             connect_timeout,
-            idle: Mutex::new(Vec::new()),
+            idle: IdlePool::new(),
         }
     }
 
@@ -87,40 +76,19 @@ impl DirectTransport {
     ) -> Result<Response, Error> {
         let origin = Origin::of(url)?;
         let request = encode_request(method, url, headers, body);
-        if let Some(connection) = self.take_idle(&origin) {
-            match self
+        if let Some(connection) = self.idle.take(&origin) {
+            let outcome = self
                 .exchange_on(connection, true, &request, method, read_timeout)
-                .await
-            {
-                Err(Failure::Stale) => {}
-                Err(Failure::Fatal(e)) => return Err(e),
-                Ok(response) => return Ok(response),
+                .await;
+            if let Some(settled) = settled_on_reused(outcome) {
+                return settled;
             }
         }
         let connection = self.connect(origin).await?;
-        match self
-            .exchange_on(connection, false, &request, method, read_timeout)
-            .await
-        {
-            Ok(response) => Ok(response),
-            Err(Failure::Fatal(e)) => Err(e),
-            Err(Failure::Stale) => Err(closed_before_response()),
-        }
-    }
-
-    fn take_idle(&self, origin: &Origin) -> Option<Connection> {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        idle.retain(|c| c.idle_since.elapsed() < IDLE_TIMEOUT);
-        let at = idle.iter().rposition(|c| &c.origin == origin)?;
-        Some(idle.swap_remove(at))
-    }
-
-    fn put_idle(&self, mut connection: Connection) {
-        connection.idle_since = Instant::now();
-        self.idle
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(connection);
+        settled_on_new(
+            self.exchange_on(connection, false, &request, method, read_timeout)
+                .await,
+        )
     }
 
     async fn connect(&self, origin: Origin) -> Result<Connection, Error> {
@@ -144,11 +112,7 @@ impl DirectTransport {
         } else {
             Stream::Plain(tcp)
         };
-        Ok(Connection {
-            origin,
-            stream,
-            idle_since: Instant::now(),
-        })
+        Ok(Connection { origin, stream })
     }
 
     /// One exchange on `connection`; `reused` when it carried an earlier one.
@@ -165,11 +129,7 @@ impl DirectTransport {
             connection.stream.flush().await
         };
         if let Err(e) = written.await {
-            return Err(if reused {
-                Failure::Stale
-            } else {
-                Failure::Fatal(Error::transport(e))
-            });
+            return Err(broken(e, reused, false));
         }
         let mut parser = ResponseParser::new(method);
         let (response, keep_alive) = loop {
@@ -181,25 +141,12 @@ impl DirectTransport {
                 },
                 None => read.await,
             };
-            let n = match read {
-                Ok(n) => n,
-                Err(_) if reused && !parser.received() => return Err(Failure::Stale),
-                Err(e) => return Err(Error::transport(e).into()),
-            };
-            if n == 0 {
-                match parser.end() {
-                    Ok(response) => break (response, false),
-                    Err(None) if reused => return Err(Failure::Stale),
-                    Err(None) => return Err(closed_before_response().into()),
-                    Err(Some(e)) => return Err(e.into()),
-                }
-            }
-            if let Parsed::Done(response, keep_alive) = parser.filled(n)? {
-                break (response, keep_alive);
+            if let Some(done) = after_read(&mut parser, reused, read)? {
+                break done;
             }
         };
         if keep_alive {
-            self.put_idle(connection);
+            self.idle.put(connection);
         }
         Ok(response)
     }
