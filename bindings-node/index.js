@@ -221,7 +221,13 @@ function start(n, operation, params, handle) {
     // Registered first: the call may complete before n.call returns. Holding `n` keeps the
     // native client (and its calls) alive while the call is pending.
     pending.set(id, { resolve, reject, n })
-    n.call(operation, params, id, handle)
+    try {
+      n.call(operation, params, id, handle)
+    } catch (e) {
+      // Nothing will complete this call: forget it, so it cannot keep the process alive.
+      if (pending.delete(id) && pending.size === 0) keepAlive.unref()
+      throw e
+    }
   })
 }
 
