@@ -66,9 +66,9 @@ impl Client {
     /// thread; never poll its calls on a runtime shared with other tasks.
     ///
     /// `interrupt` is asked while a call waits (every 50 ms); when it answers `true` the call
-    /// stops with an error for which [`is_interrupted`](crate::client::is_interrupted) is true.
+    /// stops with an error for which [`is_interrupted`] is true.
     /// When a proxy is set in the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`), the
-    /// calls go through the pooled async transport instead, which honours it.
+    /// calls go through the reqwest transport instead, which honours it.
     pub fn with_blocking_io(&self, interrupt: Option<Interrupt>) -> Result<Self, Error> {
         if proxy_in_environment() {
             return self.with_own_connections();
@@ -84,7 +84,7 @@ impl Client {
     /// actions (it is told through `notify` when there are new ones) and reports what its
     /// sockets receive (see [`host`](crate::host)). Poll the calls on the host's thread and no
     /// call crosses threads. `None` instead of a `HostIo` when a proxy is set in the environment
-    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`): the calls then go through the pooled async
+    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`): the calls then go through the reqwest
     /// transport, which honours it.
     pub fn with_host_io(&self, notify: Notify) -> Result<(Self, Option<HostIo>), Error> {
         if proxy_in_environment() {
@@ -247,7 +247,8 @@ impl Handle {
         (result, meta)
     }
 
-    /// The attempts of one call. `deadline` (blocking transport only) is the operation's.
+    /// The attempts of one call. `deadline` is the operation's, for the transports that take it
+    /// as a deadline (blocking, host).
     async fn send_with_retries<O: Operation>(
         &self,
         parts: HttpParts,
@@ -557,7 +558,7 @@ fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, Error> {
         .map_err(|e| Error::construction(format!("could not build the HTTP client: {e}")))
 }
 
-/// Whether the environment names a proxy (which only the pooled transport honours).
+/// Whether the environment names a proxy (which only the reqwest transport honours).
 fn proxy_in_environment() -> bool {
     ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"]
         .iter()

@@ -164,7 +164,7 @@ pub fn normalize_fips_region(region: &str) -> (String, bool) {
 }
 
 /// Evaluates the rule set exactly as spec §3.2 describes and returns the endpoint URL,
-/// e.g. "https://ivschat.us-east-1.amazonaws.com".
+/// e.g. `https://ivschat.us-east-1.amazonaws.com`.
 pub fn resolve(params: &Params) -> Result<String, ResolveError> {
     if let Some(endpoint) = &params.endpoint {
         if params.use_fips {
