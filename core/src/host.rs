@@ -25,6 +25,7 @@ use crate::http1::{
     self, Limits, Origin, Parsed, ResponseParser, closed_before_response, encode_request,
     read_timeout_error, remaining,
 };
+use crate::pool::{Failure, at_end};
 
 /// Called when actions are waiting for the host.
 pub type Notify = Arc<dyn Fn() + Send + Sync>;
@@ -197,11 +198,10 @@ impl HostIo {
     /// earlier exchange.
     pub fn end(&self, id: u64, reused: bool) {
         self.shared.settle(id, |parser| {
-            let outcome = match parser.end() {
+            let outcome = match at_end(parser, reused) {
                 Ok(response) => Outcome::Done(response),
-                Err(None) if reused => Outcome::Stale,
-                Err(None) => Outcome::Failed(closed_before_response()),
-                Err(Some(e)) => Outcome::Failed(e),
+                Err(Failure::Stale) => Outcome::Stale,
+                Err(Failure::Fatal(e)) => Outcome::Failed(e),
             };
             (Some(outcome), Feed::Close)
         });

@@ -94,15 +94,21 @@ pub(crate) fn after_read(
 ) -> Result<Option<(Response, bool)>, Failure> {
     let n = read.map_err(|e| broken(e, reused, parser.received()))?;
     if n == 0 {
-        return match parser.end() {
-            Ok(response) => Ok(Some((response, false))),
-            Err(None) if reused => Err(Failure::Stale),
-            Err(None) => Err(closed_before_response().into()),
-            Err(Some(e)) => Err(e.into()),
-        };
+        return at_end(parser, reused).map(|response| Some((response, false)));
     }
     Ok(match parser.filled(n)? {
         Parsed::Done(response, keep_alive) => Some((response, keep_alive)),
         Parsed::More => None,
     })
+}
+
+/// The connection reached its end: a close-delimited response is whole; before any response
+/// byte a reused connection was stale; anything else is an error.
+pub(crate) fn at_end(parser: &mut ResponseParser, reused: bool) -> Result<Response, Failure> {
+    match parser.end() {
+        Ok(response) => Ok(response),
+        Err(None) if reused => Err(Failure::Stale),
+        Err(None) => Err(closed_before_response().into()),
+        Err(Some(e)) => Err(e.into()),
+    }
 }
