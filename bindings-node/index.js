@@ -4,7 +4,6 @@
 // codegen/gen_node.py into generated.js, the types into index.d.ts.
 
 const native = require('./native.js')
-const { createNativeClient } = require('./transport.js')
 const { OPERATIONS, SHAPES, ERRORS, ENUMS, PAGINATED } = require('./generated.js')
 
 const TIMESTAMPS = new Set(['createTime', 'updateTime', 'tokenExpirationTime', 'sessionExpirationTime'])
@@ -325,7 +324,11 @@ class IvschatClient {
       const c = normalizeCredentials(creds)
       Object.assign(opts, c)
     }
-    return createNativeClient(native.NativeClient, opts, provider, complete)
+    // `kick` polls calls woken off this thread; weak, so the native client can be collected.
+    let self
+    const client = new native.NativeClient(opts, provider, complete, () => self.deref()?.run())
+    self = new WeakRef(client)
+    return client
   }
 
   async _resolveNative() {

@@ -1,7 +1,7 @@
-// The socket layer (transport.js over the core's host I/O): connection reuse, a connection the
-// server closed while idle, body framings, timeouts, abort, TLS, and the hand-over of concurrent
-// calls to the runtime's workers. Servers here are raw node:net / node:tls ones whose every byte
-// the test decides.
+// The socket layer (the core's sockets, `ivschat::polled`, watched by libuv): connection reuse, a
+// connection the server closed while idle, body framings, timeouts, abort, TLS (a private CA
+// trusted through NODE_EXTRA_CA_CERTS), and the hand-over of concurrent calls to the runtime's
+// workers. Servers here are raw node:net / node:tls ones whose every byte the test decides.
 import { describe, it, after } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
@@ -267,12 +267,18 @@ describe('proxy', () => {
 describe('TLS', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'ivschat-tls-'))
   after(() => rmSync(dir, { recursive: true, force: true }))
-  const made = spawnSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-  ])
-  const skip = made.status === 0 ? false : 'openssl could not make a certificate'
+  // A private CA and a server certificate it signed (the CA is what NODE_EXTRA_CA_CERTS names).
+  const file = (name) => path.join(dir, name)
+  const openssl = (...args) => spawnSync('openssl', args).status === 0
+  writeFileSync(file('leaf.ext'), 'subjectAltName=DNS:localhost\nbasicConstraints=critical,CA:FALSE\n')
+  const made =
+    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', file('ca-key.pem'), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=ivschat test CA') &&
+    openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', file('key.pem'), '-out', file('leaf.csr'), '-subj', '/CN=localhost') &&
+    openssl('x509', '-req', '-in', file('leaf.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca-key.pem'),
+      '-CAcreateserial', '-out', file('cert.pem'), '-days', '1', '-extfile', file('leaf.ext'))
+  const skip = made ? false : 'openssl could not make the certificates'
 
   it('https verifies the certificate: trusted succeeds on one connection, untrusted fails', { skip }, async () => {
     const tls = await import('node:tls')
@@ -287,7 +293,7 @@ describe('TLS', () => {
     `)
     // Asynchronously: this process's server must keep answering meanwhile.
     const run = await promisify(execFile)(process.execPath, [script], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(dir, 'cert.pem') },
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: file('ca.pem') },
     })
     assert.deepEqual(run.stdout.trim().split('\n'), ['abcdEFGH1234', 'abcdEFGH1234', 'abcdEFGH1234'])
     assert.equal(s.connections, 1, 'one TLS connection, kept alive')

@@ -13,13 +13,15 @@
 //!
 //! The hot path (`NativeClient.call`) does not create a promise per call: it hands `(id,
 //! envelope)` to the client's completion function, and the facade keeps the promises (by id) and
-//! keeps the process alive while calls are pending. Calls are polled on the JavaScript thread
-//! (`executor.rs`) and their requests travel on Node's own sockets (`transport.js`, through the
-//! core's host I/O): a call never crosses threads. With a proxy set in the environment the core
-//! keeps its own pooled transport; calls then run on the tokio runtime and report through a weak
-//! threadsafe function.
+//! keeps the process alive while calls are pending. A call is polled on the JavaScript thread
+//! (`executor.rs`) and its request travels on the core's sockets (`ivschat::polled`) watched by
+//! Node's libuv loop (`uv.rs`): it never crosses threads. Calls started while another is in
+//! flight, and every call with a proxy set in the environment, run on the tokio runtime and
+//! report through a weak threadsafe function.
 
+use std::cell::RefCell;
 use std::fmt;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -32,10 +34,12 @@ use tokio::sync::Notify;
 
 use ivschat::ResponseMetadata;
 use ivschat::dynamic::{OperationInput, OperationPages};
-use ivschat::host::{HostAction, HostFailure, HostIo};
+use ivschat::polled::PolledSockets;
 
 mod executor;
+mod uv;
 use executor::{Executor, KickFn};
+use uv::{EventLoop, JsEntry, LoopEvents, Watcher};
 
 /// Options of `new NativeClient(...)`, already normalised by the facade.
 #[napi(object)]
@@ -69,20 +73,6 @@ type ProviderFn = ThreadsafeFunction<(), Promise<String>, (), Status, false, tru
 /// process alive; the facade does that while calls are pending), errors not passed as arguments.
 type CompleteFn =
     ThreadsafeFunction<FnArgs<(u32, String)>, (), FnArgs<(u32, String)>, Status, false, true>;
-
-/// `transport.js`'s `send(id, tls, host, port, bytes, fresh, connectMs, readMs, leftMs)`:
-/// `readMs` 0 for none, `leftMs` -1 for none.
-type SendArgs<'a> = FnArgs<(
-    f64,
-    bool,
-    String,
-    u32,
-    &'a BufferSlice<'a>,
-    bool,
-    f64,
-    f64,
-    f64,
-)>;
 
 // Rust allocations of the addon (requests, signing, JSON, hyper buffers) are made on the tokio
 // workers and freed on other threads; mimalloc is much cheaper than glibc's arenas for that.
@@ -160,6 +150,11 @@ fn build_config(
         o.user_agent_suffix
             .unwrap_or_else(|| format!("md/ivschat-node#{}", env!("CARGO_PKG_VERSION"))),
     );
+    // Trusted besides the bundled roots, as by Node's own TLS (which has already warned about
+    // a file it could not read).
+    if let Some(pem) = std::env::var_os("NODE_EXTRA_CA_CERTS").and_then(|p| std::fs::read(p).ok()) {
+        b = b.extra_root_certificates(pem);
+    }
     if let Some(r) = o.region {
         b = b.region(r);
     }
@@ -215,18 +210,19 @@ pub struct NativeClient {
     /// the runtime's workers share their work.
     pooled: std::result::Result<ivschat::Client, Arc<ivschat::Error>>,
     complete: Arc<CompleteFn>,
-    /// Calls on the JavaScript thread over Node's sockets (absent with a proxy or a bad
-    /// configuration: calls then run on the tokio runtime).
-    hosted: Option<Hosted>,
+    /// Calls on the JavaScript thread, their sockets watched by libuv (absent with a proxy, a
+    /// bad configuration, or no libuv: calls then run on the tokio runtime).
+    hosted: Option<Rc<Hosted>>,
 }
 
-/// The JavaScript side of host I/O, and the calls polled on its thread.
+/// The calls polled on the JavaScript thread, and their sockets.
 struct Hosted {
-    io: HostIo,
     executor: Executor,
     complete: FunctionRef<FnArgs<(u32, String)>, ()>,
-    send: FunctionRef<SendArgs<'static>, ()>,
-    abandon: FunctionRef<FnArgs<(f64,)>, ()>,
+    /// Dropped before the sockets: libuv stops watching a socket before it is closed.
+    watcher: Watcher,
+    sockets: RefCell<PolledSockets>,
+    entry: JsEntry,
 }
 
 /// How many calls may be in flight on the JavaScript thread before the next one goes to the
@@ -244,31 +240,30 @@ fn inline_calls() -> usize {
     })
 }
 
-fn millis_of(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
 impl Hosted {
-    /// Runs `first` (a report from the sockets), polls what is ready and carries out the core's
+    /// Runs `first` (a report from the loop), polls what is ready and carries out the core's
     /// actions until both are done, then reports the calls that finished.
-    fn run<T>(&self, env: &Env, first: impl FnOnce(&HostIo) -> T) -> Result<T> {
+    fn run<T>(&self, env: &Env, first: impl FnOnce(&mut PolledSockets) -> T) -> Result<T> {
         let (first, finished) = self.executor.run(
-            || first(&self.io),
+            || first(&mut self.sockets.borrow_mut()),
             || {
-                let actions = self.io.take_actions();
-                let acted = !actions.is_empty();
-                for action in actions {
-                    if let Err(e) = self.perform(env, &action)
-                        && let HostAction::Send(request) = action
-                    {
-                        let why = format!("the socket layer failed: {e}");
-                        self.io.fail(request.id, HostFailure::Io(why), false);
+                let mut sockets = self.sockets.borrow_mut();
+                let mut acted = sockets.act();
+                loop {
+                    let failed = self.watcher.apply(sockets.take_changes());
+                    if failed.is_empty() {
+                        break;
+                    }
+                    acted = true;
+                    for (token, why) in failed {
+                        sockets.unwatchable(token, why);
                     }
                 }
                 acted
             },
             internal_error,
         );
+        self.watcher.arm(self.sockets.borrow().next_deadline());
         if !finished.is_empty() {
             let complete = self.complete.borrow_back(env)?;
             for (id, envelope) in finished {
@@ -277,29 +272,18 @@ impl Hosted {
         }
         Ok(first)
     }
+}
 
-    fn perform(&self, env: &Env, action: &HostAction) -> Result<()> {
-        match action {
-            HostAction::Send(r) => {
-                let bytes = BufferSlice::copy_from(env, &r.bytes)?;
-                let send = self.send.borrow_back(env)?;
-                send.call(
-                    (
-                        r.id as f64,
-                        r.tls,
-                        r.host.clone(),
-                        u32::from(r.port),
-                        &bytes,
-                        r.fresh,
-                        millis_of(r.connect_timeout),
-                        r.read_timeout.map_or(0.0, millis_of),
-                        r.time_left.map_or(-1.0, millis_of),
-                    )
-                        .into(),
-                )
-            }
-            HostAction::Abandon(id) => self.abandon.borrow_back(env)?.call((*id as f64,).into()),
-        }
+impl LoopEvents for Hosted {
+    fn ready(&self, token: ivschat::polled::Token, readable: bool, writable: bool) {
+        self.entry
+            .enter(|env| self.run(env, |sockets| sockets.ready(token, readable, writable)));
+    }
+
+    fn timer(&self) {
+        self.watcher.fired();
+        self.entry
+            .enter(|env| self.run(env, |sockets| sockets.expire(std::time::Instant::now())));
     }
 }
 
@@ -346,9 +330,10 @@ impl CancelHandle {
 
 #[napi]
 impl NativeClient {
-    /// `send`, `abandon` and `kick` are `transport.js`'s; `kick` must call `run()`.
+    /// `kick` must call `run()` (it is called when a call was woken off the JavaScript thread).
     #[napi(constructor)]
     pub fn new(
+        env: &Env,
         options: NativeOptions,
         #[napi(ts_arg_type = "(() => Promise<string>) | undefined | null")] provider: Option<
             ProviderFn,
@@ -357,11 +342,6 @@ impl NativeClient {
             FnArgs<(u32, String)>,
             (),
         >,
-        #[napi(
-            ts_arg_type = "(id: number, tls: boolean, host: string, port: number, bytes: Buffer, fresh: boolean, connectMs: number, readMs: number, leftMs: number) => void"
-        )]
-        send: FunctionRef<SendArgs<'static>, ()>,
-        #[napi(ts_arg_type = "(id: number) => void")] abandon: FunctionRef<FnArgs<(f64,)>, ()>,
         #[napi(ts_arg_type = "() => void")] kick: KickFn,
     ) -> Result<Self> {
         let threadsafe: CompleteFn = complete
@@ -375,21 +355,27 @@ impl NativeClient {
         let pooled = build_config(options, provider)
             .map(|config| ivschat::Client::new(&config))
             .map_err(Arc::new);
-        let (client, hosted) = match pooled.as_ref().map(|c| c.with_host_io(notify)) {
-            Ok(Ok((client, Some(io)))) => {
-                let hosted = Hosted {
-                    io,
+        let mut client = pooled.clone();
+        let mut hosted = None;
+        if let Ok(pooled) = &pooled
+            && let Some(event_loop) = EventLoop::of(env.raw())
+            && let Some(entry) = JsEntry::new(env.raw())
+            && let Ok((on_host, Some(io))) = pooled.with_host_io(notify.clone())
+        {
+            let sockets = PolledSockets::new(io, notify);
+            let complete = complete.create_ref()?;
+            hosted = Some(Rc::new_cyclic(|me: &std::rc::Weak<Hosted>| {
+                let events: std::rc::Weak<dyn LoopEvents> = me.clone();
+                Hosted {
                     executor,
-                    complete: complete.create_ref()?,
-                    send,
-                    abandon,
-                };
-                (Ok(client), Some(hosted))
-            }
-            Ok(Ok((client, None))) => (Ok(client), None),
-            Ok(Err(e)) => (Err(Arc::new(e)), None),
-            Err(e) => (Err(e.clone()), None),
-        };
+                    complete,
+                    watcher: Watcher::new(event_loop, events),
+                    sockets: RefCell::new(sockets),
+                    entry,
+                }
+            }));
+            client = Ok(on_host);
+        }
         Ok(NativeClient {
             client,
             pooled,
@@ -452,54 +438,13 @@ impl NativeClient {
         Ok(())
     }
 
-    /// Polls the calls woken off the JavaScript thread (`transport.js` calls it on a kick).
+    /// Polls the calls woken off the JavaScript thread (the facade's `kick` calls it).
     #[napi]
     pub fn run(&self, env: &Env) -> Result<()> {
         match &self.hosted {
             Some(hosted) => hosted.run(env, |_| ()),
             None => Ok(()),
         }
-    }
-
-    /// Bytes that arrived for exchange `id`: 0 to keep reading, 1 when the response is whole and
-    /// the connection can be reused, 2 when it must be closed.
-    #[napi]
-    pub fn feed(&self, env: &Env, id: f64, bytes: BufferSlice) -> Result<u32> {
-        let Some(hosted) = &self.hosted else {
-            return Ok(2);
-        };
-        let feed = hosted.run(env, |io| io.feed(id as u64, &bytes))?;
-        Ok(match feed {
-            ivschat::host::Feed::More => 0,
-            ivschat::host::Feed::Keep => 1,
-            ivschat::host::Feed::Close => 2,
-        })
-    }
-
-    /// The connection carrying exchange `id` ended; `reused` when it carried an earlier one.
-    #[napi]
-    pub fn end(&self, env: &Env, id: f64, reused: bool) -> Result<()> {
-        if let Some(hosted) = &self.hosted {
-            hosted.run(env, |io| io.end(id as u64, reused))?;
-        }
-        Ok(())
-    }
-
-    /// Exchange `id` failed: `kind` 0 connect error, 1 connect timeout, 2 connection error,
-    /// 3 read timeout, 4 deadline passed.
-    #[napi]
-    pub fn fail(&self, env: &Env, id: f64, kind: u32, message: String, reused: bool) -> Result<()> {
-        if let Some(hosted) = &self.hosted {
-            let failure = match kind {
-                0 => HostFailure::Connect(message),
-                1 => HostFailure::ConnectTimeout,
-                3 => HostFailure::ReadTimeout,
-                4 => HostFailure::Deadline,
-                _ => HostFailure::Io(message),
-            };
-            hosted.run(env, |io| io.fail(id as u64, failure, reused))?;
-        }
-        Ok(())
     }
 
     /// A pager over `ListRooms` / `ListLoggingConfigurations` (the core's stop rules).

@@ -56,7 +56,7 @@ impl Client {
     /// current-thread runtime, its async calls on a multi-thread one) gives each its own pool.
     pub fn with_own_connections(&self) -> Result<Self, Error> {
         let config = &self.handle.0.config;
-        Ok(self.sibling(shared_http(config.connect_timeout)?.transport()))
+        Ok(self.sibling(shared_http(config.connect_timeout, &config.tls)?.transport()))
     }
 
     /// A client sharing this one's configuration, credentials cache and retry quota whose calls
@@ -75,7 +75,7 @@ impl Client {
         }
         let config = &self.handle.0.config;
         let transport =
-            BlockingTransport::new(Arc::new(tls_config()?), config.connect_timeout, interrupt);
+            BlockingTransport::new(config.tls.clone(), config.connect_timeout, interrupt);
         Ok(self.sibling(Transport::Blocking(transport)))
     }
 
@@ -90,7 +90,9 @@ impl Client {
         if proxy_in_environment() {
             return Ok((self.with_own_connections()?, None));
         }
-        let (transport, io) = HostTransport::new(self.handle.0.config.connect_timeout, notify);
+        let config = &self.handle.0.config;
+        let (transport, io) =
+            HostTransport::new(config.connect_timeout, config.tls.clone(), notify);
         Ok((self.sibling(Transport::Host(transport)), Some(io)))
     }
 
@@ -531,24 +533,27 @@ pub(crate) fn sign_into(
 
 /// The connections every `Client` of a `Config` shares: the runtime's own sockets, or reqwest's
 /// pool when a proxy is set in the environment. Both use [`tls_config`].
-pub(crate) fn shared_http(connect_timeout: Duration) -> Result<SharedHttp, Error> {
+pub(crate) fn shared_http(
+    connect_timeout: Duration,
+    tls: &Arc<rustls::ClientConfig>,
+) -> Result<SharedHttp, Error> {
     Ok(if proxy_in_environment() {
-        SharedHttp::Reqwest(http_client(connect_timeout)?)
+        SharedHttp::Reqwest(http_client(connect_timeout, tls)?)
     } else {
-        SharedHttp::Direct(Arc::new(DirectTransport::new(
-            Arc::new(tls_config()?),
-            connect_timeout,
-        )))
+        SharedHttp::Direct(Arc::new(DirectTransport::new(tls.clone(), connect_timeout)))
     })
 }
 
 /// reqwest for a proxy: rustls with the `ring` provider and the Mozilla roots (like botocore's
 /// certifi bundle), HTTP/1.1 keep-alive pool, no redirects, `HTTP(S)_PROXY` / `NO_PROXY`
 /// honoured.
-fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, Error> {
+fn http_client(
+    connect_timeout: Duration,
+    tls: &rustls::ClientConfig,
+) -> Result<reqwest::Client, Error> {
     // The read timeout is applied per exchange (`exchange.rs`), not by reqwest.
     reqwest::Client::builder()
-        .tls_backend_preconfigured(tls_config()?)
+        .tls_backend_preconfigured(tls.clone())
         .http1_only()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(connect_timeout)
@@ -569,12 +574,30 @@ fn proxy_in_environment() -> bool {
         })
 }
 
-/// rustls with the `ring` provider and the Mozilla roots, HTTP/1.1 by ALPN.
-fn tls_config() -> Result<rustls::ClientConfig, Error> {
+/// rustls with the `ring` provider and the Mozilla roots (and `extra`, PEM certificates),
+/// HTTP/1.1 by ALPN.
+pub(crate) fn tls_config(extra: Option<&[u8]>) -> Result<rustls::ClientConfig, Error> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
+    if let Some(pem) = extra {
+        let invalid = |e: &dyn std::fmt::Display| {
+            Error::construction(format!("invalid extra root certificate: {e}"))
+        };
+        let mut added = 0;
+        for certificate in CertificateDer::pem_slice_iter(pem) {
+            roots
+                .add(certificate.map_err(|e| invalid(&e))?)
+                .map_err(|e| invalid(&e))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(invalid(&"no PEM certificate found"));
+        }
+    }
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::construction(format!("TLS setup failed: {e}")))?

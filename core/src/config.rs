@@ -55,6 +55,8 @@ pub struct Config {
     pub(crate) time_source: Arc<dyn TimeSource>,
     pub(crate) user_agent: http::HeaderValue,
     pub(crate) http: crate::client::SharedHttp,
+    /// rustls with the roots trusted (Mozilla's, and any extra ones), shared by the transports.
+    pub(crate) tls: Arc<rustls::ClientConfig>,
 }
 
 impl fmt::Debug for Config {
@@ -116,6 +118,7 @@ pub struct ConfigBuilder {
     operation_timeout: Option<Duration>,
     time_source: Option<Arc<dyn TimeSource>>,
     user_agent_suffix: Option<String>,
+    extra_root_certificates: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -178,6 +181,12 @@ impl ConfigBuilder {
     /// Attempts in total, including the first.
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.retry = Some(self.retry.unwrap_or_default().with_max_attempts(attempts));
+        self
+    }
+    /// Certificates (PEM) trusted as roots besides Mozilla's, as Node's `NODE_EXTRA_CA_CERTS`
+    /// adds to its own: a private CA, or a TLS-inspecting proxy's.
+    pub fn extra_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_root_certificates = Some(pem.into());
         self
     }
     /// How long to wait for a TCP/TLS connection (3.1 s by default).
@@ -274,8 +283,12 @@ impl ConfigBuilder {
             })?;
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let read_timeout = self.read_timeout.unwrap_or(Some(DEFAULT_READ_TIMEOUT));
+        let tls = Arc::new(crate::client::tls_config(
+            self.extra_root_certificates.as_deref(),
+        )?);
         Ok(Config {
-            http: crate::client::shared_http(connect_timeout)?,
+            http: crate::client::shared_http(connect_timeout, &tls)?,
+            tls,
             region,
             endpoint,
             credentials,

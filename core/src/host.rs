@@ -118,6 +118,7 @@ struct Shared {
     state: Mutex<State>,
     next_id: AtomicU64,
     notify: Notify,
+    tls: Arc<rustls::ClientConfig>,
 }
 
 #[derive(Default)]
@@ -177,6 +178,11 @@ impl Shared {
 }
 
 impl HostIo {
+    /// The client's TLS settings (its trusted roots), for the host's TLS connections.
+    pub(crate) fn tls(&self) -> Arc<rustls::ClientConfig> {
+        self.shared.tls.clone()
+    }
+
     /// The actions waiting, oldest first.
     pub fn take_actions(&self) -> Vec<HostAction> {
         std::mem::take(&mut self.shared.state().actions)
@@ -236,11 +242,16 @@ impl std::fmt::Debug for HostTransport {
 }
 
 impl HostTransport {
-    pub(crate) fn new(connect_timeout: Duration, notify: Notify) -> (Self, HostIo) {
+    pub(crate) fn new(
+        connect_timeout: Duration,
+        tls: Arc<rustls::ClientConfig>,
+        notify: Notify,
+    ) -> (Self, HostIo) {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             next_id: AtomicU64::new(1),
             notify,
+            tls,
         });
         let io = HostIo {
             shared: shared.clone(),
@@ -385,8 +396,10 @@ mod tests {
     fn transport() -> (HostTransport, HostIo, Arc<AtomicUsize>) {
         let notified = Arc::new(AtomicUsize::new(0));
         let counter = notified.clone();
+        let tls = Arc::new(crate::client::tls_config(None).unwrap());
         let (transport, io) = HostTransport::new(
             Duration::from_secs(3),
+            tls,
             Arc::new(move || {
                 counter.fetch_add(1, Ordering::SeqCst);
             }),

@@ -31,6 +31,7 @@ pub mod host;
 mod http1;
 pub mod operation;
 pub mod paginator;
+pub mod polled;
 mod pool;
 #[doc(hidden)]
 pub mod protocol;

@@ -46,23 +46,28 @@ fn raw_client(url: &str) -> impl FnMut() {
     let mut buf = vec![0u8; 65536];
     move || {
         socket.write_all(request.as_bytes()).expect("write");
-        let mut have = 0;
-        loop {
-            have += socket.read(&mut buf[have..]).expect("read");
-            let text = &buf[..have];
-            let Some(end) = text.windows(4).position(|w| w == b"\r\n\r\n") else {
-                continue;
-            };
-            let head = String::from_utf8_lossy(&text[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .split("content-length:")
-                .nth(1)
-                .and_then(|v| v.lines().next())
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            if have >= end + 4 + length {
-                return;
-            }
+        read_response(&mut socket, &mut buf);
+    }
+}
+
+/// Reads one response into `buf` (up to its content-length); returns its length.
+fn read_response(socket: &mut TcpStream, buf: &mut [u8]) -> usize {
+    let mut have = 0;
+    loop {
+        have += socket.read(&mut buf[have..]).expect("read");
+        let text = &buf[..have];
+        let Some(end) = text.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&text[..end]).to_ascii_lowercase();
+        let length: usize = head
+            .split("content-length:")
+            .nth(1)
+            .and_then(|v| v.lines().next())
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        if have >= end + 4 + length {
+            return end + 4 + length;
         }
     }
 }
@@ -147,6 +152,36 @@ fn hyper_direct<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnMut() 
     }
 }
 
+/// aws-sigv4 signing alone, with the core's settings, for one GetRoom body (no I/O): the part of
+/// [`host_in_memory`]'s cost that signing takes.
+fn sign_only(url: &str) -> impl FnMut() {
+    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+    use aws_smithy_runtime_api::client::identity::Identity;
+    let identity: Identity =
+        aws_credential_types::Credentials::new("test", "test", None, None, "bench").into();
+    let target = format!("{url}/GetRoom");
+    let body = serde_json::to_vec(&serde_json::json!({ "identifier": ARN })).expect("body");
+    move || {
+        let signable = SignableRequest::new(
+            "POST",
+            &target,
+            [("content-type", "application/json")].into_iter(),
+            SignableBody::Bytes(&body),
+        )
+        .expect("signable");
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region("us-east-1")
+            .name("ivschat")
+            .time(std::time::SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .expect("params")
+            .into();
+        std::hint::black_box(sign(signable, &params).expect("sign"));
+    }
+}
+
 /// A call spawned on `runtime`, its answer waited for on a channel (as a binding's caller would).
 fn spawn_and_wait(runtime: &tokio::runtime::Handle, client: &ivschat::Client) {
     let c = client.clone();
@@ -155,6 +190,53 @@ fn spawn_and_wait(runtime: &tokio::runtime::Handle, client: &ivschat::Client) {
         let _ = tx.send(c.get_room().identifier(ARN).send().await);
     });
     rx.recv().expect("answer").expect("call");
+}
+
+/// The canned server's answer to one GetRoom, as bytes.
+fn canned_response(url: &str) -> Vec<u8> {
+    let host = url.trim_start_matches("http://");
+    let mut socket = TcpStream::connect(host).expect("connect");
+    let body = format!(r#"{{"identifier": "{ARN}"}}"#);
+    let request = format!(
+        "POST /GetRoom HTTP/1.1\r\nhost: {host}\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    socket.write_all(request.as_bytes()).expect("write");
+    let mut buf = vec![0u8; 65536];
+    let length = read_response(&mut socket, &mut buf);
+    buf.truncate(length);
+    buf
+}
+
+/// The core's whole work for one call with no socket: host I/O (the Node binding's path), each
+/// request answered at once with the canned server's bytes from memory. Its CPU per call is what
+/// the core adds to any transport's.
+fn host_in_memory(url: &str, rt: &tokio::runtime::Runtime) -> impl FnMut() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let canned = canned_response(url);
+    let (host_client, io) = client(url)
+        .with_host_io(std::sync::Arc::new(|| {}))
+        .expect("host client");
+    let io = io.expect("host I/O (no proxy set)");
+    let text = serde_json::json!({ "identifier": ARN }).to_string();
+    let _runtime = rt.enter();
+    move || {
+        let _runtime = rt.enter();
+        let mut call = std::pin::pin!(host_client.call_json_text_with_metadata("GetRoom", &text));
+        let mut cx = Context::from_waker(Waker::noop());
+        loop {
+            if let Poll::Ready((out, _)) = call.as_mut().poll(&mut cx) {
+                std::hint::black_box(out.expect("call"));
+                return;
+            }
+            for action in io.take_actions() {
+                if let ivschat::host::HostAction::Send(request) = action {
+                    io.feed(request.id, &canned);
+                }
+            }
+        }
+    }
 }
 
 type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);
@@ -207,6 +289,14 @@ fn main() {
         .expect("runtime");
     let mut variants: Vec<Variant> = vec![
         ("raw keep-alive client", Box::new(raw_client(&url))),
+        (
+            "aws-sigv4 signing alone, in memory (no socket)",
+            Box::new(sign_only(&url)),
+        ),
+        (
+            "call_json_text over host I/O, answered from memory (no socket)",
+            Box::new(host_in_memory(&url, &current)),
+        ),
         (
             "signed hyper connection, no reqwest (current-thread)",
             Box::new(hyper_direct(&url, &hyper_rt)),
