@@ -227,6 +227,38 @@ describe('lifetime', () => {
     assert.ok(collected >= 19, `collected: ${run.stdout}`)
     assert.ok(closed >= 19, `connections closed: ${run.stdout}`)
   })
+
+  it('clients in worker threads, one worker after another, each ending with a connection open', async () => {
+    // In a child process: a crash there (the addon's allocator, handles left on a worker's
+    // loop) fails this test instead of the runner. The third worker is terminated mid-call.
+    const s = await started((socket, index) => {
+      if (index < 2) socket.write(ok())
+    })
+    const dir = mkdtempSync(path.join(tmpdir(), 'ivschat-workers-'))
+    after(() => rmSync(dir, { recursive: true, force: true }))
+    const script = path.join(dir, 'workers.mjs')
+    writeFileSync(script, `
+      import { Worker } from 'node:worker_threads'
+      const code = \`
+        const { parentPort } = require('node:worker_threads')
+        const { IvschatClient } = require(${JSON.stringify(path.join(here, '..', 'index.js'))})
+        const c = new IvschatClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:${s.port}', credentials: ${JSON.stringify(credentials)}, maxAttempts: 1 })
+        parentPort.postMessage('calling')
+        c.getRoom({ identifier: ${JSON.stringify(identifier)} }).then((r) => parentPort.postMessage(r.id))
+      \`
+      for (let i = 0; i < 3; i++) {
+        const w = new Worker(code, { eval: true })
+        w.on('message', (m) => {
+          if (m !== 'calling') console.log(m)
+          else if (i === 2) setTimeout(() => w.terminate(), 100)
+        })
+        await new Promise((resolve) => w.on('exit', resolve))
+      }
+      console.log('done')
+    `)
+    const run = await promisify(execFile)(process.execPath, [script])
+    assert.deepEqual(run.stdout.trim().split('\n'), ['abcdEFGH1234', 'abcdEFGH1234', 'done'])
+  })
 })
 
 describe('proxy', () => {

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::ffi::{c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
-use std::rc::Weak;
+use std::rc::{Rc, Weak};
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -156,20 +156,31 @@ unsafe extern "C" fn on_timer(handle: Handle) {
     }
 }
 
-/// One client's handles on the loop of the thread that made it.
+/// One client's handles on the loop of the thread that made it. They are closed when it is
+/// dropped, or earlier when the env shuts down (a worker thread ending): its loop must have no
+/// open handle left.
 pub(crate) struct Watcher {
+    handles: Rc<Handles>,
+}
+
+struct Handles {
     api: &'static Api,
     uv_loop: *mut c_void,
+    env: sys::napi_env,
     events: Weak<dyn LoopEvents>,
     polls: RefCell<HashMap<Token, Handle>>,
-    timer: Handle,
+    /// Null once closed.
+    timer: Cell<Handle>,
     armed: Cell<Option<Instant>>,
+    /// The env cleanup hook's argument; null once the hook ran.
+    hook: Cell<*mut Weak<Handles>>,
 }
 
 /// The libuv loop of an env's thread.
 pub(crate) struct EventLoop {
     api: &'static Api,
     uv_loop: *mut c_void,
+    env: sys::napi_env,
 }
 
 impl EventLoop {
@@ -182,14 +193,25 @@ impl EventLoop {
         (status == sys::Status::napi_ok && !uv_loop.is_null()).then_some(EventLoop {
             api,
             uv_loop: uv_loop as *mut c_void,
+            env,
         })
+    }
+}
+
+/// The env is shutting down: close the handles while its loop can still run their closing.
+unsafe extern "C" fn env_cleanup(arg: *mut c_void) {
+    // SAFETY: made by Watcher::new; the hook runs once, and Drop removes it before freeing.
+    let weak = unsafe { Box::from_raw(arg as *mut Weak<Handles>) };
+    if let Some(handles) = weak.upgrade() {
+        handles.hook.set(ptr::null_mut());
+        handles.close_all();
     }
 }
 
 impl Watcher {
     /// Handles on `on` reporting to `events`.
     pub(crate) fn new(on: EventLoop, events: Weak<dyn LoopEvents>) -> Self {
-        let EventLoop { api, uv_loop } = on;
+        let EventLoop { api, uv_loop, env } = on;
         let timer = new_handle(api.timer_layout, events.clone(), 0);
         // SAFETY: a zeroed handle of the timer's size on the env's own loop (uv_timer_init
         // cannot fail).
@@ -197,18 +219,47 @@ impl Watcher {
             (api.timer_init)(uv_loop, timer);
             (api.unref)(timer);
         }
-        Watcher {
+        let handles = Rc::new(Handles {
             api,
             uv_loop,
+            env,
             events,
             polls: RefCell::new(HashMap::new()),
-            timer,
+            timer: Cell::new(timer),
             armed: Cell::new(None),
+            hook: Cell::new(ptr::null_mut()),
+        });
+        let arg = Box::into_raw(Box::new(Rc::downgrade(&handles)));
+        // SAFETY: a valid env; the argument lives until the hook runs or is removed.
+        let added =
+            unsafe { sys::napi_add_env_cleanup_hook(env, Some(env_cleanup), arg as *mut c_void) };
+        if added == sys::Status::napi_ok {
+            handles.hook.set(arg);
+        } else {
+            // SAFETY: not handed over.
+            drop(unsafe { Box::from_raw(arg) });
         }
+        Watcher { handles }
     }
 
     /// Carries out `changes`; gives the sockets that cannot be watched, and why.
     pub(crate) fn apply(&self, changes: Vec<Change>) -> Vec<(Token, String)> {
+        self.handles.apply(changes)
+    }
+
+    /// Arms the timer for `at` (or stops it).
+    pub(crate) fn arm(&self, at: Option<Instant>) {
+        self.handles.arm(at)
+    }
+
+    /// The timer fired: it is no longer armed.
+    pub(crate) fn fired(&self) {
+        self.handles.armed.set(None);
+    }
+}
+
+impl Handles {
+    fn apply(&self, changes: Vec<Change>) -> Vec<(Token, String)> {
         let mut failed = Vec::new();
         let mut polls = self.polls.borrow_mut();
         for change in changes {
@@ -218,6 +269,10 @@ impl Watcher {
                     socket,
                     writable,
                 } => {
+                    if self.timer.get().is_null() {
+                        failed.push((token, "the event loop is shutting down".to_owned()));
+                        continue;
+                    }
                     let interest = UV_READABLE | if writable { UV_WRITABLE } else { 0 };
                     let handle = match polls.get(&token) {
                         Some(&handle) => handle,
@@ -272,9 +327,9 @@ impl Watcher {
         }
     }
 
-    /// Arms the timer for `at` (or stops it).
-    pub(crate) fn arm(&self, at: Option<Instant>) {
-        if self.armed.get() == at {
+    fn arm(&self, at: Option<Instant>) {
+        let timer = self.timer.get();
+        if self.armed.get() == at || timer.is_null() {
             return;
         }
         self.armed.set(at);
@@ -285,32 +340,47 @@ impl Watcher {
                     let wait = at.saturating_duration_since(Instant::now());
                     // Rounded up: the timer fires at or after the deadline.
                     let ms = wait.as_nanos().div_ceil(1_000_000) as u64;
-                    (self.api.timer_start)(self.timer, on_timer, ms, 0);
+                    (self.api.timer_start)(timer, on_timer, ms, 0);
                 }
                 None => {
-                    (self.api.timer_stop)(self.timer);
+                    (self.api.timer_stop)(timer);
                 }
             }
         }
     }
 
-    /// The timer fired: it is no longer armed.
-    pub(crate) fn fired(&self) {
-        self.armed.set(None);
+    /// Closes every handle (once); the sockets stay open until the core drops them.
+    fn close_all(&self) {
+        let polls = std::mem::take(&mut *self.polls.borrow_mut());
+        for handle in polls.into_values() {
+            self.close_poll(handle);
+        }
+        let timer = self.timer.replace(ptr::null_mut());
+        if !timer.is_null() {
+            // SAFETY: the initialised timer, closed once.
+            unsafe {
+                (self.api.timer_stop)(timer);
+                (self.api.close)(timer, closed);
+            }
+        }
     }
 }
 
 impl Drop for Watcher {
     fn drop(&mut self) {
-        let polls = std::mem::take(self.polls.get_mut());
-        for handle in polls.into_values() {
-            self.close_poll(handle);
+        let arg = self.handles.hook.replace(ptr::null_mut());
+        if !arg.is_null() {
+            // SAFETY: the hook added by new(), which has not run.
+            unsafe {
+                sys::napi_remove_env_cleanup_hook(
+                    self.handles.env,
+                    Some(env_cleanup),
+                    arg as *mut c_void,
+                );
+                drop(Box::from_raw(arg));
+            }
         }
-        // SAFETY: the initialised timer, closed once.
-        unsafe {
-            (self.api.timer_stop)(self.timer);
-            (self.api.close)(self.timer, closed);
-        }
+        self.handles.close_all();
     }
 }
 
