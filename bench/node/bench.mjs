@@ -1,7 +1,7 @@
 // Benchmark of the Node package `ivschat` against @aws-sdk/client-ivschat v3, both calling a
 // canned-response HTTP server (bench/canned-server, a separate process; canned-server.mjs without it):
 //   1. require + construct: wall time of `node -e` that loads the package and builds a client,
-//      minus bare `node -e 0` (median of N runs);
+//      minus bare `node -e 0` (medians of N interleaved runs);
 //   2. sequential GetRoom calls/s (and µs per call; minus the raw keep-alive round trip, pre-built
 //      request bytes on one socket, = the client's overhead);
 //   3. 64-concurrent GetRoom calls/s;
@@ -51,21 +51,29 @@ function median(xs) {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)]
 }
-function startup(code) {
-  const times = []
+// Wall ms of `node -e code` for each of `codes`, in interleaved runs (a drift in the machine's
+// speed hits them alike); the median of each.
+function startup(codes) {
+  const times = codes.map(() => [])
   for (let i = 0; i < runs; i++) {
-    const t = process.hrtime.bigint()
-    const r = spawnSync(process.execPath, ['-e', code], { cwd: here, stdio: 'inherit' })
-    if (r.status !== 0) throw new Error(`startup run failed: ${code}`)
-    times.push(Number(process.hrtime.bigint() - t) / 1e6)
+    codes.forEach((code, k) => {
+      const t = process.hrtime.bigint()
+      const r = spawnSync(process.execPath, ['-e', code], { cwd: here, stdio: 'inherit' })
+      if (r.status !== 0) throw new Error(`startup run failed: ${code}`)
+      times[k].push(Number(process.hrtime.bigint() - t) / 1e6)
+    })
   }
-  return median(times)
+  return times.map(median)
 }
 const loadBefore = os.loadavg()
 const cfg = `{ region: 'us-east-1', endpoint: '${endpoint}', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }`
-const bare = startup('0')
-const startIvs = startup(`const { IvschatClient } = require('ivschat'); new IvschatClient(${cfg})`) - bare
-const startV3 = startup(`const { IvschatClient } = require('@aws-sdk/client-ivschat'); new IvschatClient(${cfg})`) - bare
+const [bare, ivsRun, v3Run] = startup([
+  '0',
+  `const { IvschatClient } = require('ivschat'); new IvschatClient(${cfg})`,
+  `const { IvschatClient } = require('@aws-sdk/client-ivschat'); new IvschatClient(${cfg})`,
+])
+const startIvs = ivsRun - bare
+const startV3 = v3Run - bare
 
 function worker(which) {
   const r = spawnSync(process.execPath, [path.join(here, 'worker.mjs'), which, endpoint], { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })

@@ -7,10 +7,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_sigv4::sign::v4;
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
+use http::header::{HeaderValue, USER_AGENT};
 use tracing::Instrument;
 
 use crate::blocking::BlockingTransport;
@@ -23,7 +21,7 @@ use crate::host::{HostIo, HostTransport, Notify};
 use crate::http1::Limits;
 use crate::protocol::{self, HttpParts, Operation};
 use crate::retry::{RetryQuota, classify};
-use aws_smithy_runtime_api::client::identity::Identity;
+use crate::signing::Signer;
 
 /// The IVS Chat client. Cheap to clone; clones share connections, credentials and retry quota.
 #[derive(Clone, Debug)]
@@ -46,6 +44,7 @@ impl Client {
                 credentials,
                 quota: Arc::new(RetryQuota::default()),
                 config,
+                signer: Signer::default(),
             })),
         }
     }
@@ -104,6 +103,7 @@ impl Client {
                 credentials: inner.credentials.clone(),
                 quota: inner.quota.clone(),
                 config: inner.config.clone(),
+                signer: Signer::default(),
             })),
         }
     }
@@ -131,6 +131,7 @@ struct Inner {
     transport: Transport,
     credentials: CredentialsCache,
     quota: Arc<RetryQuota>,
+    signer: Signer,
 }
 
 /// The pool of async connections the clients of one [`Config`] share.
@@ -346,10 +347,10 @@ impl Handle {
         let now = inner.config.time_source.now();
         let identity = inner.credentials.get(now).await?;
         let mut headers = http::HeaderMap::with_capacity(8);
-        sign_into(
+        inner.signer.sign_into(
             &mut headers,
             &call.method,
-            call.url.as_str(),
+            &call.url,
             call.body.as_deref(),
             &identity,
             &inner.config.region,
@@ -482,55 +483,6 @@ fn invocation_id() -> HeaderValue {
 static INVOCATION_ID: http::HeaderName = http::HeaderName::from_static("amz-sdk-invocation-id");
 static SDK_REQUEST: http::HeaderName = http::HeaderName::from_static("amz-sdk-request");
 
-/// Signs with SigV4 the way botocore does, adding `content-type` (with a body) and the signature
-/// headers to `headers`: signed headers `content-type;host;x-amz-date` (+
-/// `x-amz-security-token`), double-encoded canonical path, no `x-amz-content-sha256`.
-pub(crate) fn sign_into(
-    headers: &mut http::HeaderMap,
-    method: &http::Method,
-    url: &str,
-    body: Option<&[u8]>,
-    identity: &Identity,
-    region: &str,
-    time: std::time::SystemTime,
-) -> Result<(), Error> {
-    let signing_failed = |e: &dyn std::fmt::Display| {
-        Error::from(BuildError::other(format!(
-            "could not sign the request: {e}"
-        )))
-    };
-    let content_type = body.map(|_| ("content-type", "application/json"));
-    let signable = SignableRequest::new(
-        method.as_str(),
-        url,
-        content_type.into_iter(),
-        SignableBody::Bytes(body.unwrap_or_default()),
-    )
-    .map_err(|e| signing_failed(&e))?;
-    let params = v4::SigningParams::builder()
-        .identity(identity)
-        .region(region)
-        .name("ivschat")
-        .time(time)
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| signing_failed(&e))?
-        .into();
-    let (instructions, _signature) = sign(signable, &params)
-        .map_err(|e| signing_failed(&e))?
-        .into_parts();
-    if body.is_some() {
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    }
-    for header in instructions.into_parts().0 {
-        let mut value = HeaderValue::from_str(header.value()).map_err(|e| signing_failed(&e))?;
-        // Kept out of `Debug` output (hyper's, ours) along with the session token.
-        value.set_sensitive(header.sensitive() || header.name() == "authorization");
-        headers.insert(header.name(), value);
-    }
-    Ok(())
-}
-
 /// The connections every `Client` of a `Config` shares: the runtime's own sockets, or reqwest's
 /// pool when a proxy is set in the environment. Both use [`tls_config`].
 pub(crate) fn shared_http(
@@ -610,29 +562,6 @@ pub(crate) fn tls_config(extra: Option<&[u8]>) -> Result<rustls::ClientConfig, E
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Credentials;
-
-    fn signed_headers(
-        method: &http::Method,
-        url: &str,
-        body: Option<&[u8]>,
-        credentials: &Credentials,
-        time: std::time::SystemTime,
-    ) -> http::HeaderMap {
-        let identity = Identity::from(credentials.to_aws());
-        let mut headers = http::HeaderMap::new();
-        sign_into(
-            &mut headers,
-            method,
-            url,
-            body,
-            &identity,
-            "us-east-1",
-            time,
-        )
-        .unwrap();
-        headers
-    }
 
     #[test]
     fn invocation_ids_are_distinct_v4_uuids() {
@@ -661,101 +590,6 @@ mod tests {
         assert_eq!(
             request_url(&based, "/GetRoom", "").as_str(),
             "http://127.0.0.1:4566/prefix/GetRoom"
-        );
-    }
-
-    /// botocore's signatures from spec §5.2 (frozen at 2015-08-30T12:36:00Z), over the exact bytes.
-    #[test]
-    fn signatures_match_botocore_vectors() {
-        let time = std::time::UNIX_EPOCH + Duration::from_secs(1_440_938_160);
-        let creds = Credentials::new(
-            "AKIDEXAMPLE",
-            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-            None,
-        );
-        let host = "https://ivschat.us-east-1.amazonaws.com";
-        let arn = "arn%3Aaws%3Aivschat%3Aus-east-1%3A123456789012%3Aroom%2FabcdEFGH1234";
-        let cases: &[(&str, String, Option<&str>, &str, &str)] = &[
-            (
-                "POST",
-                format!("{host}/CreateRoom"),
-                Some(r#"{"name": "demo", "maximumMessageLength": 500, "tags": {"env": "dev"}}"#),
-                "content-type;host;x-amz-date",
-                "c4a54105571de73dc69b7cc59990a8c966bf66a29eab2680310c4f63bdde258c",
-            ),
-            (
-                "POST",
-                format!("{host}/ListRooms"),
-                Some(r#"{"maxResults": 10}"#),
-                "content-type;host;x-amz-date",
-                "48623fb50db697da9078612cf4cc12638fc6a1f3aa97955bad090f76335c1d53",
-            ),
-            (
-                "POST",
-                format!("{host}/tags/{arn}"),
-                Some(r#"{"tags": {"a": "b"}}"#),
-                "content-type;host;x-amz-date",
-                "0d8240a821a3f95ad05e43893a5ad8b8dc85a2e197f2291aadd0f6b6fd7c58a4",
-            ),
-            (
-                "DELETE",
-                format!("{host}/tags/{arn}?tagKeys=a&tagKeys=b"),
-                None,
-                "host;x-amz-date",
-                "45b7d08262a0129f0ae253928c1d0aa9315809ec978b03241726a2764bc1e677",
-            ),
-            (
-                "GET",
-                format!("{host}/tags/{arn}"),
-                None,
-                "host;x-amz-date",
-                "cb6b5cb14860847f50b3effcffee01f608bfad2ebb69378b23d50ddeb238c6f9",
-            ),
-            (
-                "POST",
-                format!("{host}/CreateChatToken"),
-                Some(
-                    r#"{"roomIdentifier": "arn:aws:ivschat:us-east-1:123456789012:room/abcdEFGH1234", "userId": "u1", "capabilities": ["SEND_MESSAGE"], "sessionDurationInMinutes": 60, "attributes": {"k": "v"}}"#,
-                ),
-                "content-type;host;x-amz-date",
-                "fcfbb5169d848782a228b88925741ebdce0ea13723f472c819d92d1ee850e520",
-            ),
-        ];
-        for (method, url, body, signed, signature) in cases {
-            let method: http::Method = method.parse().unwrap();
-            let headers = signed_headers(&method, url, body.map(str::as_bytes), &creds, time);
-            let auth = headers["authorization"].to_str().unwrap();
-            assert_eq!(
-                auth,
-                format!(
-                    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/ivschat/aws4_request, SignedHeaders={signed}, Signature={signature}"
-                ),
-                "{method} {url}"
-            );
-            assert_eq!(headers["x-amz-date"], "20150830T123600Z");
-            assert!(!headers.contains_key("x-amz-content-sha256"));
-            assert!(headers["authorization"].is_sensitive());
-        }
-    }
-
-    #[test]
-    fn session_tokens_are_sent_and_signed() {
-        let time = std::time::UNIX_EPOCH + Duration::from_secs(1_440_938_160);
-        let creds = Credentials::new("AKID", "secret", Some("the-token".into()));
-        let headers = signed_headers(
-            &http::Method::POST,
-            "https://ivschat.us-east-1.amazonaws.com/ListRooms",
-            Some(b"{}"),
-            &creds,
-            time,
-        );
-        assert_eq!(headers["x-amz-security-token"], "the-token");
-        assert!(headers["x-amz-security-token"].is_sensitive());
-        assert_eq!(headers["content-type"], "application/json");
-        let auth = headers["authorization"].to_str().unwrap();
-        assert!(
-            auth.contains("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,"),
-            "{auth}"
         );
     }
 }

@@ -1,7 +1,9 @@
-//! Exchanges whose sockets the host owns: a binding's event loop (Node's libuv) opens the
-//! connections, writes the bytes and hands back what arrives, while everything else (signing,
-//! retries, timeouts' meaning, parsing, errors) stays here. A call polled on the event loop's
-//! thread then never crosses threads, which on a small machine is most of its cost.
+//! Exchanges carried by the host: a binding's event loop opens the connections, writes the
+//! bytes and hands back what arrives, while everything else (signing, retries, timeouts'
+//! meaning, parsing, errors) stays here. A call polled on the event loop's thread then never
+//! crosses threads, which on a small machine is most of its cost. The host may leave the sockets
+//! themselves to the core and only report when they are ready ([`crate::polled`]), as the Node
+//! addon does with libuv.
 //!
 //! The host takes [`HostAction`]s from [`HostIo::take_actions`] (it is told through the notify
 //! function given to [`Client::with_host_io`](crate::Client::with_host_io) when there are new

@@ -36,6 +36,7 @@ mod pool;
 #[doc(hidden)]
 pub mod protocol;
 pub mod retry;
+mod signing;
 #[cfg(test)]
 mod tls_test_server;
 pub mod types;

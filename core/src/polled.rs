@@ -215,7 +215,9 @@ impl PolledSockets {
     pub fn expire(&mut self, now: Instant) {
         let mut passed = Vec::new();
         for &token in self.busy.values() {
-            let c = &self.connections[&token];
+            let Some(c) = self.connections.get(&token) else {
+                continue;
+            };
             let Some(e) = &c.exchange else { continue };
             let failure = if e.deadline.is_some_and(|at| at <= now) {
                 HostFailure::Deadline
@@ -238,7 +240,7 @@ impl PolledSockets {
         self.busy
             .values()
             .filter_map(|token| {
-                let c = &self.connections[token];
+                let c = self.connections.get(token)?;
                 let e = c.exchange.as_ref()?;
                 let wait = if c.open {
                     e.read_by
@@ -470,10 +472,11 @@ impl PolledSockets {
             let (token, _) = self.idle.remove(at);
             self.close(token);
         }
-        let at = self
-            .idle
-            .iter()
-            .rposition(|(token, _)| self.connections[token].origin == *origin)?;
+        let at = self.idle.iter().rposition(|(token, _)| {
+            self.connections
+                .get(token)
+                .is_some_and(|c| c.origin == *origin)
+        })?;
         Some(self.idle.remove(at).0)
     }
 
@@ -494,9 +497,10 @@ impl Drop for PolledSockets {
     fn drop(&mut self) {
         // Calls still waiting end rather than hang.
         for (id, token) in self.busy.drain() {
-            let reused = self.connections[&token]
-                .exchange
-                .as_ref()
+            let reused = self
+                .connections
+                .get(&token)
+                .and_then(|c| c.exchange.as_ref())
                 .is_some_and(|e| e.reused);
             let why = "the client's connections were closed".to_owned();
             self.io.fail(id, HostFailure::Io(why), reused);
