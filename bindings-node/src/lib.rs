@@ -280,6 +280,12 @@ impl LoopEvents for Hosted {
             .enter(|env| self.run(env, |sockets| sockets.ready(token, readable, writable)));
     }
 
+    fn broken(&self, token: ivschat::polled::Token) {
+        // Every way `broken` ends forgets the socket, which closes the stopped handle.
+        self.entry
+            .enter(|env| self.run(env, |sockets| sockets.broken(token)));
+    }
+
     fn timer(&self) {
         self.watcher.fired();
         self.entry

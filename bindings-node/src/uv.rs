@@ -40,6 +40,8 @@ type CloseCb = unsafe extern "C" fn(Handle);
 pub(crate) trait LoopEvents {
     /// Socket `token` is readable or writable.
     fn ready(&self, token: Token, readable: bool, writable: bool);
+    /// libuv saw an error on socket `token` and stopped watching it.
+    fn broken(&self, token: Token);
     /// The armed deadline passed.
     fn timer(&self);
 }
@@ -138,15 +140,15 @@ unsafe extern "C" fn on_poll(handle: Handle, status: c_int, events: c_int) {
     let Some(to) = target.events.upgrade() else {
         return;
     };
-    // An error status: the socket's next read or write reports it.
-    let failed = status < 0;
-    let (readable, writable) = (
-        failed || events & UV_READABLE != 0,
-        failed || events & UV_WRITABLE != 0,
-    );
+    let (readable, writable) = (events & UV_READABLE != 0, events & UV_WRITABLE != 0);
     // No panic crosses into libuv.
     let _ = catch_unwind(AssertUnwindSafe(|| {
-        to.ready(target.token, readable, writable)
+        if status < 0 {
+            // POLLERR: libuv has stopped the handle.
+            to.broken(target.token)
+        } else {
+            to.ready(target.token, readable, writable)
+        }
     }));
 }
 

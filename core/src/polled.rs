@@ -211,6 +211,41 @@ impl PolledSockets {
         self.finish(token, step);
     }
 
+    /// The host saw an error condition on `token`'s socket and no longer watches it (libuv stops
+    /// a poll handle on `POLLERR`). What can still be read is read; then the connection ends:
+    /// a connect tries the next address, an exchange fails with the socket's error, an idle
+    /// connection closes.
+    pub fn broken(&mut self, token: Token) {
+        let Some(before) = self
+            .connections
+            .get(&token)
+            .and_then(|c| c.socket.as_ref().map(raw))
+        else {
+            return;
+        };
+        self.ready(token, true, true);
+        let Some(c) = self.connections.get(&token) else {
+            return;
+        };
+        if c.socket.as_ref().map(raw) != Some(before) {
+            // Already moved on to the next address.
+            return;
+        }
+        let error = c
+            .socket
+            .as_ref()
+            .and_then(|s| s.take_error().ok().flatten())
+            .unwrap_or_else(|| io::Error::other("the connection failed"));
+        if c.socket.is_some() && !c.open && c.tls.is_none() {
+            self.next_address(token, error);
+        } else if c.exchange.is_some() {
+            let step = c.io_failure(error.to_string());
+            self.finish(token, step);
+        } else {
+            self.close(token);
+        }
+    }
+
     /// Fails the exchanges whose connect timeout, read timeout or deadline passed by `now`.
     pub fn expire(&mut self, now: Instant) {
         let mut passed = Vec::new();
@@ -832,9 +867,15 @@ mod tests {
             // SAFETY: `fds` is a valid array of its length.
             unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, wait) };
             for (token, fd) in tokens.into_iter().zip(fds) {
-                let broken = fd.revents & (libc::POLLERR | libc::POLLHUP) != 0;
-                let readable = broken || fd.revents & libc::POLLIN != 0;
-                let writable = broken || fd.revents & libc::POLLOUT != 0;
+                if fd.revents & libc::POLLERR != 0 {
+                    // As libuv does: it stops watching and reports an error.
+                    watched.remove(&token);
+                    sockets.broken(token);
+                    continue;
+                }
+                let hung_up = fd.revents & libc::POLLHUP != 0;
+                let readable = hung_up || fd.revents & libc::POLLIN != 0;
+                let writable = hung_up || fd.revents & libc::POLLOUT != 0;
                 if readable || writable {
                     sockets.ready(token, readable, writable);
                 }
