@@ -142,6 +142,14 @@ fn millis(ms: f64) -> Duration {
     Duration::from_micros((ms.max(0.0) * 1000.0) as u64)
 }
 
+/// `NODE_EXTRA_CA_CERTS`, read once as Node reads it at start-up: trusted besides the bundled
+/// roots, as by Node's own TLS (which has already warned about a file it could not read).
+fn extra_ca_certs() -> Option<&'static Vec<u8>> {
+    static PEM: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLock::new();
+    PEM.get_or_init(|| std::fs::read(std::env::var_os("NODE_EXTRA_CA_CERTS")?).ok())
+        .as_ref()
+}
+
 fn build_config(
     o: NativeOptions,
     provider: Option<ProviderFn>,
@@ -150,10 +158,8 @@ fn build_config(
         o.user_agent_suffix
             .unwrap_or_else(|| format!("md/ivschat-node#{}", env!("CARGO_PKG_VERSION"))),
     );
-    // Trusted besides the bundled roots, as by Node's own TLS (which has already warned about
-    // a file it could not read).
-    if let Some(pem) = std::env::var_os("NODE_EXTRA_CA_CERTS").and_then(|p| std::fs::read(p).ok()) {
-        b = b.extra_root_certificates(pem);
+    if let Some(pem) = extra_ca_certs() {
+        b = b.extra_root_certificates(pem.clone());
     }
     if let Some(r) = o.region {
         b = b.region(r);

@@ -26,6 +26,7 @@ use crate::http1::{
 use crate::pool::{
     Failure, IdlePool, Pooled, after_read, broken, settled_on_new, settled_on_reused,
 };
+use crate::tls::TlsSettings;
 
 /// Asked while a blocking call waits: `true` stops the call (it fails with
 /// [`is_interrupted`] true and is not retried). Bindings check for Ctrl-C here.
@@ -36,7 +37,7 @@ pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
 /// A pool of blocking keep-alive connections.
 pub(crate) struct BlockingTransport {
-    tls: Arc<rustls::ClientConfig>,
+    tls: TlsSettings,
     connect_timeout: Duration,
     interrupt: Option<Interrupt>,
     idle: IdlePool<Connection>,
@@ -105,7 +106,7 @@ impl Write for Stream {
 
 impl BlockingTransport {
     pub(crate) fn new(
-        tls: Arc<rustls::ClientConfig>,
+        tls: TlsSettings,
         connect_timeout: Duration,
         interrupt: Option<Interrupt>,
     ) -> Self {
@@ -201,7 +202,11 @@ impl BlockingTransport {
         let stream = if origin.tls {
             let name = ServerName::try_from(origin.host.clone())
                 .map_err(|e| Error::construction(format!("invalid TLS server name: {e}")))?;
-            let tls = rustls::ClientConnection::new(self.tls.clone(), name)
+            let config = self
+                .tls
+                .get()
+                .map_err(|e| http1::connect_error(&origin, e.message()))?;
+            let tls = rustls::ClientConnection::new(config, name)
                 .map_err(|e| Error::transport(io::Error::other(e)))?;
             let mut stream = rustls::StreamOwned::new(tls, tcp);
             self.handshake(&mut stream, &mut read_timeout, limits)?;
@@ -406,7 +411,7 @@ mod tests {
     fn https_exchanges_share_one_verified_connection() {
         let (port, cert, server) = tls_server(3);
         let transport = BlockingTransport::new(
-            Arc::new(trusting(cert)),
+            TlsSettings::fixed(trusting(cert)),
             Duration::from_secs(5),
             Some(Arc::new(|| false)),
         );
@@ -431,8 +436,11 @@ mod tests {
             .cert
             .der()
             .clone();
-        let transport =
-            BlockingTransport::new(Arc::new(trusting(other)), Duration::from_secs(5), None);
+        let transport = BlockingTransport::new(
+            TlsSettings::fixed(trusting(other)),
+            Duration::from_secs(5),
+            None,
+        );
         let url = Url::parse(&format!("https://localhost:{port}/GetRoom")).expect("url");
         let Err(err) = post(&transport, &url) else {
             panic!("an untrusted certificate was accepted");

@@ -22,6 +22,7 @@ use crate::http1::Limits;
 use crate::protocol::{self, HttpParts, Operation};
 use crate::retry::{RetryQuota, classify};
 use crate::signing::Signer;
+use crate::tls::TlsSettings;
 
 /// The IVS Chat client. Cheap to clone; clones share connections, credentials and retry quota.
 #[derive(Clone, Debug)]
@@ -484,13 +485,13 @@ static INVOCATION_ID: http::HeaderName = http::HeaderName::from_static("amz-sdk-
 static SDK_REQUEST: http::HeaderName = http::HeaderName::from_static("amz-sdk-request");
 
 /// The connections every `Client` of a `Config` shares: the runtime's own sockets, or reqwest's
-/// pool when a proxy is set in the environment. Both use [`tls_config`].
+/// pool when a proxy is set in the environment. Both use the configuration's TLS settings.
 pub(crate) fn shared_http(
     connect_timeout: Duration,
-    tls: &Arc<rustls::ClientConfig>,
+    tls: &TlsSettings,
 ) -> Result<SharedHttp, Error> {
     Ok(if proxy_in_environment() {
-        SharedHttp::Reqwest(http_client(connect_timeout, tls)?)
+        SharedHttp::Reqwest(http_client(connect_timeout, &*tls.get()?)?)
     } else {
         SharedHttp::Direct(Arc::new(DirectTransport::new(tls.clone(), connect_timeout)))
     })
@@ -524,39 +525,6 @@ fn proxy_in_environment() -> bool {
                 .iter()
                 .any(|n| std::env::var_os(n).is_some_and(|v| !v.is_empty()))
         })
-}
-
-/// rustls with the `ring` provider and the Mozilla roots (and `extra`, PEM certificates),
-/// HTTP/1.1 by ALPN.
-pub(crate) fn tls_config(extra: Option<&[u8]>) -> Result<rustls::ClientConfig, Error> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    if let Some(pem) = extra {
-        let invalid = |e: &dyn std::fmt::Display| {
-            Error::construction(format!("invalid extra root certificate: {e}"))
-        };
-        let mut added = 0;
-        for certificate in CertificateDer::pem_slice_iter(pem) {
-            roots
-                .add(certificate.map_err(|e| invalid(&e))?)
-                .map_err(|e| invalid(&e))?;
-            added += 1;
-        }
-        if added == 0 {
-            return Err(invalid(&"no PEM certificate found"));
-        }
-    }
-    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::construction(format!("TLS setup failed: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(tls)
 }
 
 #[cfg(test)]

@@ -56,7 +56,7 @@ pub struct Config {
     pub(crate) user_agent: http::HeaderValue,
     pub(crate) http: crate::client::SharedHttp,
     /// rustls with the roots trusted (Mozilla's, and any extra ones), shared by the transports.
-    pub(crate) tls: Arc<rustls::ClientConfig>,
+    pub(crate) tls: crate::tls::TlsSettings,
 }
 
 impl fmt::Debug for Config {
@@ -184,7 +184,8 @@ impl ConfigBuilder {
         self
     }
     /// Certificates (PEM) trusted as roots besides Mozilla's, as Node's `NODE_EXTRA_CA_CERTS`
-    /// adds to its own: a private CA, or a TLS-inspecting proxy's.
+    /// adds to its own: a private CA, or a TLS-inspecting proxy's. They are parsed when the
+    /// first TLS connection opens; if they are invalid, the TLS connections fail, saying why.
     pub fn extra_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.extra_root_certificates = Some(pem.into());
         self
@@ -283,9 +284,7 @@ impl ConfigBuilder {
             })?;
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let read_timeout = self.read_timeout.unwrap_or(Some(DEFAULT_READ_TIMEOUT));
-        let tls = Arc::new(crate::client::tls_config(
-            self.extra_root_certificates.as_deref(),
-        )?);
+        let tls = crate::tls::TlsSettings::new(self.extra_root_certificates);
         Ok(Config {
             http: crate::client::shared_http(connect_timeout, &tls)?,
             tls,

@@ -8,7 +8,6 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -23,10 +22,11 @@ use crate::http1::{self, Origin, ResponseParser, encode_request, read_timeout_er
 use crate::pool::{
     Failure, IdlePool, Pooled, after_read, broken, settled_on_new, settled_on_reused,
 };
+use crate::tls::TlsSettings;
 
 /// A pool of keep-alive connections driven by the runtime that opened them.
 pub(crate) struct DirectTransport {
-    tls: tokio_rustls::TlsConnector,
+    tls: TlsSettings,
     connect_timeout: Duration,
     idle: IdlePool<Connection>,
 }
@@ -56,9 +56,9 @@ enum Stream {
 }
 
 impl DirectTransport {
-    pub(crate) fn new(tls: Arc<rustls::ClientConfig>, connect_timeout: Duration) -> Self {
+    pub(crate) fn new(tls: TlsSettings, connect_timeout: Duration) -> Self {
         DirectTransport {
-            tls: tokio_rustls::TlsConnector::from(tls),
+            tls,
             connect_timeout,
             idle: IdlePool::new(),
         }
@@ -103,7 +103,11 @@ impl DirectTransport {
         let stream = if origin.tls {
             let name = ServerName::try_from(origin.host.clone())
                 .map_err(|e| Error::construction(format!("invalid TLS server name: {e}")))?;
-            let handshake = self.tls.connect(name, tcp);
+            let config = self
+                .tls
+                .get()
+                .map_err(|e| http1::connect_error(&origin, e.message()))?;
+            let handshake = tokio_rustls::TlsConnector::from(config).connect(name, tcp);
             match tokio::time::timeout(self.connect_timeout, handshake).await {
                 Err(_) => return Err(http1::connect_timeout_error(&origin)),
                 Ok(Err(e)) => return Err(http1::connect_error(&origin, e)),
@@ -212,7 +216,8 @@ mod tests {
     #[tokio::test]
     async fn https_exchanges_share_one_verified_connection() {
         let (port, cert, server) = tls_server(3);
-        let transport = DirectTransport::new(Arc::new(trusting(cert)), Duration::from_secs(5));
+        let transport =
+            DirectTransport::new(TlsSettings::fixed(trusting(cert)), Duration::from_secs(5));
         let url = Url::parse(&format!("https://localhost:{port}/GetRoom")).expect("url");
         for _ in 0..3 {
             let response = post(&transport, &url).await.expect("exchange");
@@ -233,7 +238,8 @@ mod tests {
             .cert
             .der()
             .clone();
-        let transport = DirectTransport::new(Arc::new(trusting(other)), Duration::from_secs(5));
+        let transport =
+            DirectTransport::new(TlsSettings::fixed(trusting(other)), Duration::from_secs(5));
         let url = Url::parse(&format!("https://localhost:{port}/GetRoom")).expect("url");
         let Err(err) = post(&transport, &url).await else {
             panic!("an untrusted certificate was accepted");

@@ -28,6 +28,7 @@ use crate::http1::{
     read_timeout_error, remaining,
 };
 use crate::pool::{Failure, at_end};
+use crate::tls::TlsSettings;
 
 /// Called when actions are waiting for the host.
 pub type Notify = Arc<dyn Fn() + Send + Sync>;
@@ -120,7 +121,7 @@ struct Shared {
     state: Mutex<State>,
     next_id: AtomicU64,
     notify: Notify,
-    tls: Arc<rustls::ClientConfig>,
+    tls: TlsSettings,
 }
 
 #[derive(Default)]
@@ -181,7 +182,7 @@ impl Shared {
 
 impl HostIo {
     /// The client's TLS settings (its trusted roots), for the host's TLS connections.
-    pub(crate) fn tls(&self) -> Arc<rustls::ClientConfig> {
+    pub(crate) fn tls(&self) -> TlsSettings {
         self.shared.tls.clone()
     }
 
@@ -246,7 +247,7 @@ impl std::fmt::Debug for HostTransport {
 impl HostTransport {
     pub(crate) fn new(
         connect_timeout: Duration,
-        tls: Arc<rustls::ClientConfig>,
+        tls: TlsSettings,
         notify: Notify,
     ) -> (Self, HostIo) {
         let shared = Arc::new(Shared {
@@ -398,7 +399,7 @@ mod tests {
     fn transport() -> (HostTransport, HostIo, Arc<AtomicUsize>) {
         let notified = Arc::new(AtomicUsize::new(0));
         let counter = notified.clone();
-        let tls = Arc::new(crate::client::tls_config(None).unwrap());
+        let tls = TlsSettings::new(None);
         let (transport, io) = HostTransport::new(
             Duration::from_secs(3),
             tls,

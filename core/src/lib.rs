@@ -37,6 +37,7 @@ mod pool;
 pub mod protocol;
 pub mod retry;
 mod signing;
+mod tls;
 #[cfg(test)]
 mod tls_test_server;
 pub mod types;

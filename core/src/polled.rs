@@ -18,6 +18,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::host::{Feed, HostAction, HostFailure, HostIo, HostRequest, Notify};
 use crate::http1::Origin;
+use crate::tls::TlsSettings;
 
 /// Idle connections older than this are closed rather than reused (as the other pools do).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -67,7 +68,7 @@ impl std::fmt::Debug for ClosedSocket {
 /// The connections of one host I/O, and the exchanges on them.
 pub struct PolledSockets {
     io: HostIo,
-    tls: Arc<rustls::ClientConfig>,
+    tls: TlsSettings,
     notify: Notify,
     connections: HashMap<Token, Connection>,
     /// Exchange id → the connection carrying it.
@@ -434,7 +435,11 @@ impl PolledSockets {
             Ok(name) => name,
             Err(e) => return Step::Failed(HostFailure::Connect(format!("invalid TLS name: {e}"))),
         };
-        let mut tls = match rustls::ClientConnection::new(self.tls.clone(), name) {
+        let config = match self.tls.get() {
+            Ok(config) => config,
+            Err(e) => return Step::Failed(HostFailure::Connect(e.message().to_owned())),
+        };
+        let mut tls = match rustls::ClientConnection::new(config, name) {
             Ok(tls) => Box::new(tls),
             Err(e) => return Step::Failed(HostFailure::Connect(e.to_string())),
         };
@@ -1029,14 +1034,20 @@ mod tests {
     }
 
     #[test]
-    fn invalid_extra_roots_are_a_configuration_error() {
-        let err = crate::Config::builder()
-            .region("us-east-1")
-            .extra_root_certificates("not a certificate")
-            .build()
-            .expect_err("accepted");
+    fn invalid_extra_roots_fail_the_tls_connections_saying_why() {
+        let (port, _cert, _server) = tls_server(1);
+        let mut host = host(&client(&format!("https://localhost:{port}"), |b| {
+            b.max_attempts(1)
+                .extra_root_certificates("not a certificate")
+        }));
+        let err = drive(&mut host, |c| async move {
+            c.get_room().identifier(ARN).send().await
+        })
+        .expect_err("no TLS without valid roots");
+        assert_eq!(err.code(), "ConnectionError");
         assert!(
-            err.message().contains("invalid extra root certificate"),
+            err.message()
+                .contains("invalid extra root certificate: no PEM certificate found"),
             "{}",
             err.message()
         );
