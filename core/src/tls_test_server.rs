@@ -69,6 +69,17 @@ fn read_request(stream: &mut impl Read) -> bool {
     stream.read_exact(&mut body).is_ok()
 }
 
+/// `err` is the connection error of a handshake with a certificate the client does not trust.
+pub(crate) fn assert_untrusted(err: &crate::Error) {
+    assert_eq!(err.code(), "ConnectionError");
+    let message = err.message().to_lowercase();
+    assert!(
+        message.contains("could not connect to localhost"),
+        "{message}"
+    );
+    assert!(message.contains("certificate"), "{message}");
+}
+
 pub(crate) fn trusting(cert: CertificateDer<'static>) -> rustls::ClientConfig {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert).expect("root");

@@ -90,7 +90,6 @@ fn client_with(
 /// What a call would cost without reqwest: the same aws-sigv4 signing and typed parsing, sent on
 /// one hyper HTTP/1 connection (no pool, no retries, no timeouts): the floor under our stack.
 fn hyper_direct<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnMut() + 'a {
-    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
     use aws_smithy_runtime_api::client::identity::Identity;
     use http_body_util::BodyExt;
     let host = url.trim_start_matches("http://").to_owned();
@@ -111,23 +110,7 @@ fn hyper_direct<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnMut() 
     let target = format!("{url}/GetRoom");
     move || {
         let body = serde_json::to_vec(&serde_json::json!({ "identifier": ARN })).expect("body");
-        let signable = SignableRequest::new(
-            "POST",
-            &target,
-            [("content-type", "application/json")].into_iter(),
-            SignableBody::Bytes(&body),
-        )
-        .expect("signable");
-        let params = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region("us-east-1")
-            .name("ivschat")
-            .time(std::time::SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .expect("params")
-            .into();
-        let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+        let (instructions, _) = sign_get_room(&identity, &target, &body).into_parts();
         let mut request = http::Request::post("/GetRoom")
             .header("host", &host)
             .header("content-type", "application/json")
@@ -155,31 +138,40 @@ fn hyper_direct<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnMut() 
 /// aws-sigv4 signing alone, with the core's settings, for one GetRoom body (no I/O): the part of
 /// [`host_in_memory`]'s cost that signing takes.
 fn sign_only(url: &str) -> impl FnMut() {
-    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
     use aws_smithy_runtime_api::client::identity::Identity;
     let identity: Identity =
         aws_credential_types::Credentials::new("test", "test", None, None, "bench").into();
     let target = format!("{url}/GetRoom");
     let body = serde_json::to_vec(&serde_json::json!({ "identifier": ARN })).expect("body");
     move || {
-        let signable = SignableRequest::new(
-            "POST",
-            &target,
-            [("content-type", "application/json")].into_iter(),
-            SignableBody::Bytes(&body),
-        )
-        .expect("signable");
-        let params = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region("us-east-1")
-            .name("ivschat")
-            .time(std::time::SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .expect("params")
-            .into();
-        std::hint::black_box(sign(signable, &params).expect("sign"));
+        std::hint::black_box(sign_get_room(&identity, &target, &body));
     }
+}
+
+/// aws-sigv4's `sign` with the core's settings, for a GetRoom POST to `target`.
+fn sign_get_room(
+    identity: &aws_smithy_runtime_api::client::identity::Identity,
+    target: &str,
+    body: &[u8],
+) -> aws_sigv4::SigningOutput<aws_sigv4::http_request::SigningInstructions> {
+    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+    let signable = SignableRequest::new(
+        "POST",
+        target,
+        [("content-type", "application/json")].into_iter(),
+        SignableBody::Bytes(body),
+    )
+    .expect("signable");
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(identity)
+        .region("us-east-1")
+        .name("ivschat")
+        .time(std::time::SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .expect("params")
+        .into();
+    sign(signable, &params).expect("sign")
 }
 
 /// A call spawned on `runtime`, its answer waited for on a channel (as a binding's caller would).
