@@ -65,8 +65,13 @@ pub(crate) fn connect_timeout_error(origin: &Origin) -> Error {
     ))
 }
 
-/// The request head and body in one buffer (one `write`). `Host` is the URL's authority as
-/// signed: host, and the port unless it is the scheme's default.
+/// The URL's authority as sent in `Host` and signed: the host, and the port unless it is the
+/// scheme's default (no user info).
+pub(crate) fn authority(url: &Url) -> &str {
+    &url[url::Position::BeforeHost..url::Position::AfterPort]
+}
+
+/// The request head and body in one buffer (one `write`), with `Host` the URL's [`authority`].
 pub(crate) fn encode_request(
     method: &http::Method,
     url: &Url,
@@ -83,10 +88,7 @@ pub(crate) fn encode_request(
         out.extend_from_slice(query.as_bytes());
     }
     out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
-    out.extend_from_slice(url.host_str().unwrap_or_default().as_bytes());
-    if let Some(port) = url.port() {
-        out.extend_from_slice(format!(":{port}").as_bytes());
-    }
+    out.extend_from_slice(authority(url).as_bytes());
     out.extend_from_slice(b"\r\n");
     for (name, value) in headers {
         out.extend_from_slice(name.as_str().as_bytes());

@@ -18,10 +18,9 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::host::{Feed, HostAction, HostFailure, HostIo, HostRequest, Notify};
 use crate::http1::Origin;
+use crate::pool::IDLE_TIMEOUT;
 use crate::tls::TlsSettings;
 
-/// Idle connections older than this are closed rather than reused (as the other pools do).
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 const READ_BUFFER: usize = 64 * 1024;
 
 /// Names a socket in [`Change`]s and in [`PolledSockets::ready`].
@@ -455,50 +454,27 @@ impl PolledSockets {
 
     /// Carries out `step` for `token`.
     fn finish(&mut self, token: Token, step: Step) {
-        match step {
-            Step::Wait => {}
-            Step::Settled { keep: true } => {
-                if let Some(e) = self
-                    .connections
-                    .get_mut(&token)
-                    .and_then(|c| c.exchange.take())
-                {
-                    self.busy.remove(&e.id);
-                }
-                self.idle.push((token, Instant::now()));
-            }
-            Step::Settled { keep: false } => {
-                if let Some(e) = self
-                    .connections
-                    .get_mut(&token)
-                    .and_then(|c| c.exchange.take())
-                {
-                    self.busy.remove(&e.id);
-                }
+        if matches!(step, Step::Wait) {
+            return;
+        }
+        let exchange = self
+            .connections
+            .get_mut(&token)
+            .and_then(|c| c.exchange.take());
+        if let Some(e) = &exchange {
+            self.busy.remove(&e.id);
+        }
+        match (step, exchange) {
+            (Step::Settled { keep: true }, _) => self.idle.push((token, Instant::now())),
+            (Step::Failed(failure), Some(e)) => {
+                self.io.fail(e.id, failure, e.reused);
                 self.close(token);
             }
-            Step::Failed(failure) => {
-                if let Some(e) = self
-                    .connections
-                    .get_mut(&token)
-                    .and_then(|c| c.exchange.take())
-                {
-                    self.busy.remove(&e.id);
-                    self.io.fail(e.id, failure, e.reused);
-                }
+            (Step::Ended, Some(e)) => {
+                self.io.end(e.id, e.reused);
                 self.close(token);
             }
-            Step::Ended => {
-                if let Some(e) = self
-                    .connections
-                    .get_mut(&token)
-                    .and_then(|c| c.exchange.take())
-                {
-                    self.busy.remove(&e.id);
-                    self.io.end(e.id, e.reused);
-                }
-                self.close(token);
-            }
+            _ => self.close(token),
         }
     }
 

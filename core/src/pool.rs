@@ -10,7 +10,7 @@ use crate::exchange::Response;
 use crate::http1::{Origin, Parsed, ResponseParser, closed_before_response};
 
 /// Idle connections older than this are closed rather than reused (as reqwest's pool does).
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A connection that knows where it leads.
 pub(crate) trait Pooled {

@@ -19,6 +19,7 @@ use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use sha2::{Digest, Sha256};
 
 use crate::error::{BuildError, Error};
+use crate::http1::authority;
 
 const SERVICE: &str = "ivschat";
 static X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
@@ -106,7 +107,7 @@ impl Signer {
             canonical.push_str("content-type:application/json\n");
         }
         canonical.push_str("host:");
-        canonical.push_str(host(url));
+        canonical.push_str(authority(url));
         canonical.push_str("\nx-amz-date:");
         canonical.push_str(stamp.date_time());
         canonical.push('\n');
@@ -220,16 +221,6 @@ fn escapes_are_whole(path: &str) -> bool {
     })
 }
 
-/// `host[:port]` as signed: the port only when it is not the scheme's default.
-fn host(url: &reqwest::Url) -> &str {
-    let s = url.as_str();
-    let start = url.scheme().len() + 3;
-    let end = s[start..]
-        .find(['/', '?', '#'])
-        .map_or(s.len(), |at| start + at);
-    &s[start..end]
-}
-
 fn push_hex(out: &mut String, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for &b in bytes {
@@ -245,24 +236,21 @@ struct Stamp {
 
 impl Stamp {
     fn of(time: SystemTime) -> Self {
-        let secs = time
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let (days, rest) = (secs / 86_400, secs % 86_400);
-        let (year, month, day) = civil_from_days(days as i64);
+        use chrono::{Datelike, Timelike};
+        let t = chrono::DateTime::<chrono::Utc>::from(time);
         let mut text = *b"00000000T000000Z";
-        let mut put = |at: usize, width: usize, mut value: u64| {
+        let mut put = |at: usize, width: usize, mut value: u32| {
             for i in (at..at + width).rev() {
                 text[i] = b'0' + (value % 10) as u8;
                 value /= 10;
             }
         };
-        put(0, 4, year as u64);
-        put(4, 2, month as u64);
-        put(6, 2, day as u64);
-        put(9, 2, rest / 3600);
-        put(11, 2, rest / 60 % 60);
-        put(13, 2, rest % 60);
+        put(0, 4, t.year() as u32);
+        put(4, 2, t.month());
+        put(6, 2, t.day());
+        put(9, 2, t.hour());
+        put(11, 2, t.minute());
+        put(13, 2, t.second());
         Stamp { text }
     }
 
@@ -273,20 +261,6 @@ impl Stamp {
     fn date(&self) -> &str {
         &self.date_time()[..8]
     }
-}
-
-/// The proleptic Gregorian date of a day count from 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Signs with aws-sigv4's `sign`, adding `content-type` (with a body) and the signature headers
