@@ -523,6 +523,16 @@ impl Verifier {
                 ));
             }
         }
+        if !auth
+            .signed_headers
+            .split(';')
+            .any(|h| h.trim().eq_ignore_ascii_case("host"))
+        {
+            return Err(ApiError::auth(
+                "InvalidSignatureException",
+                "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+            ));
+        }
         let key = self.cached_key(&identity.secret_access_key, auth.date, auth.region);
         let expected = compute_signature(parts, &auth, amz_date, &key)?;
         if !ct_eq(expected.as_bytes(), auth.signature.as_bytes()) {
@@ -668,6 +678,33 @@ mod tests {
         assert_eq!(
             west.verify(&parts, None).expect_err("x").code,
             "InvalidSignatureException"
+        );
+        // `host` must be signed (checked before the signature itself).
+        let unsigned_host = headers(&[
+            ("content-type", "application/json"),
+            ("host", "ivschat.us-east-1.amazonaws.com"),
+            ("x-amz-date", "20150830T123600Z"),
+            (
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/ivschat/aws4_request, SignedHeaders=content-type;x-amz-date, Signature=c4a54105571de73dc69b7cc59990a8c966bf66a29eab2680310c4f63bdde258c",
+            ),
+        ]);
+        let e = verifier()
+            .verify(
+                &RequestParts {
+                    headers: &unsigned_host,
+                    ..parts
+                },
+                None,
+            )
+            .expect_err("host not signed");
+        assert_eq!(
+            (e.status, e.code.as_str(), e.message.as_str()),
+            (
+                403,
+                "InvalidSignatureException",
+                "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+            )
         );
         let empty = HeaderMap::new();
         let p2 = RequestParts {
