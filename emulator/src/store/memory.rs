@@ -32,6 +32,28 @@ impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// The chat tokens for which `dead` is true.
+    pub fn matching_tokens(
+        &self,
+        dead: &dyn Fn(&ChatTokenRecord) -> bool,
+    ) -> StoreResult<Vec<String>> {
+        let g = self.inner.read().map_err(poisoned)?;
+        Ok(g.tokens
+            .values()
+            .filter(|t| dead(t))
+            .map(|t| t.token.clone())
+            .collect())
+    }
+
+    /// Forget these chat tokens.
+    pub fn remove_tokens(&self, tokens: &[String]) -> StoreResult<()> {
+        let mut g = self.inner.write().map_err(poisoned)?;
+        for t in tokens {
+            g.tokens.remove(t);
+        }
+        Ok(())
+    }
 }
 
 impl Store for MemoryStore {
@@ -109,6 +131,19 @@ impl Store for MemoryStore {
     fn get_token(&self, token: &str) -> StoreResult<Option<ChatTokenRecord>> {
         let g = self.inner.read().map_err(poisoned)?;
         Ok(g.tokens.get(token).cloned())
+    }
+    fn purge_tokens(&self, dead: &dyn Fn(&ChatTokenRecord) -> bool) -> StoreResult<usize> {
+        let mut g = self.inner.write().map_err(poisoned)?;
+        let before = g.tokens.len();
+        g.tokens.retain(|_, t| !dead(t));
+        let purged = before - g.tokens.len();
+        if purged > 0 && g.tokens.capacity() > 4 * g.tokens.len().max(64) {
+            g.tokens.shrink_to_fit();
+        }
+        Ok(purged)
+    }
+    fn count_tokens(&self) -> StoreResult<usize> {
+        Ok(self.inner.read().map_err(poisoned)?.tokens.len())
     }
     fn reset(&self) -> StoreResult<()> {
         let mut g = self.inner.write().map_err(poisoned)?;

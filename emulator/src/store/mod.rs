@@ -147,6 +147,10 @@ pub trait Store: Send + Sync + 'static {
     fn put_token(&self, token: &ChatTokenRecord) -> StoreResult<()>;
     /// Look up a chat token.
     fn get_token(&self, token: &str) -> StoreResult<Option<ChatTokenRecord>>;
+    /// Delete every chat token for which `dead` is true; returns how many were deleted.
+    fn purge_tokens(&self, dead: &dyn Fn(&ChatTokenRecord) -> bool) -> StoreResult<usize>;
+    /// Number of stored chat tokens.
+    fn count_tokens(&self) -> StoreResult<usize>;
     /// Drop everything.
     fn reset(&self) -> StoreResult<()>;
 }

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, params};
 
 use super::memory::MemoryStore;
@@ -20,10 +21,78 @@ fn err(e: impl std::fmt::Display) -> StoreError {
     StoreError(format!("sqlite: {e}"))
 }
 
+/// The key columns of a table (the chat token itself is a secret, so token rows are named by
+/// their rowid).
+fn key_names(table: &str) -> &'static [&'static str] {
+    if table == "chat_tokens" {
+        &["rowid"]
+    } else {
+        &["account", "id"]
+    }
+}
+
+/// A row that cannot be read: names its table and key.
+fn corrupt(table: &str, key: &[String], e: impl std::fmt::Display) -> StoreError {
+    let key: Vec<String> = key_names(table)
+        .iter()
+        .zip(key)
+        .map(|(n, v)| format!("{n} = {v:?}"))
+        .collect();
+    StoreError(format!(
+        "sqlite: corrupt row in table {table} ({}): {e}; delete or repair that row",
+        key.join(", ")
+    ))
+}
+
+fn as_text(v: &Value) -> Result<String, String> {
+    match v {
+        Value::Text(s) => Ok(s.clone()),
+        Value::Integer(i) => Ok(i.to_string()),
+        other => Err(format!("expected text, found {}", other.data_type())),
+    }
+}
+
+/// Every row of `table` as (key column values, body text); a row whose key or body is not
+/// text is reported with [`corrupt`].
+fn rows(conn: &Connection, table: &str, keys: &str) -> StoreResult<Vec<(Vec<String>, String)>> {
+    let n = keys.split(',').count();
+    let mut stmt = conn
+        .prepare(&format!("SELECT {keys}, body FROM {table}"))
+        .map_err(err)?;
+    let raw = stmt
+        .query_map([], |r| {
+            (0..=n)
+                .map(|i| r.get::<_, Value>(i))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err)?;
+    raw.into_iter()
+        .map(|mut cols| {
+            let body = cols.pop().unwrap_or(Value::Null);
+            let key: Vec<String> = cols
+                .iter()
+                .map(|c| as_text(c).unwrap_or_else(|e| format!("<{e}>")))
+                .collect();
+            let body = as_text(&body).map_err(|e| corrupt(table, &key, e))?;
+            Ok((key, body))
+        })
+        .collect()
+}
+
 impl SqliteStore {
     /// Open (creating) the database in `dir`.
     pub fn open(dir: &Path) -> StoreResult<Self> {
-        std::fs::create_dir_all(dir).map_err(err)?;
+        if dir.exists() && !dir.is_dir() {
+            return Err(StoreError(format!(
+                "--data-dir {} is a file, not a directory: give a directory (it is created if \
+                 missing; the database is DIR/ivschat.sqlite3)",
+                dir.display()
+            )));
+        }
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError(format!("cannot create --data-dir {}: {e}", dir.display())))?;
         let conn = Connection::open(dir.join("ivschat.sqlite3")).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(err)?;
@@ -38,35 +107,27 @@ impl SqliteStore {
         )
         .map_err(err)?;
         let mirror = MemoryStore::new();
-        {
-            let mut stmt = conn
-                .prepare("SELECT account, body FROM rooms")
-                .map_err(err)?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-                .map_err(err)?;
-            for row in rows {
-                let (account, body) = row.map_err(err)?;
-                let room: Room = serde_json::from_str(&body).map_err(err)?;
-                mirror.put_room(&account, &room)?;
-            }
-            let mut stmt = conn
-                .prepare("SELECT account, body FROM logging_configurations")
-                .map_err(err)?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-                .map_err(err)?;
-            for row in rows {
-                let (account, body) = row.map_err(err)?;
-                let cfg: LoggingConfiguration = serde_json::from_str(&body).map_err(err)?;
-                mirror.put_logging(&account, &cfg)?;
-            }
-            let mut stmt = conn.prepare("SELECT body FROM chat_tokens").map_err(err)?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(err)?;
-            for row in rows {
-                let t: ChatTokenRecord = serde_json::from_str(&row.map_err(err)?).map_err(err)?;
-                mirror.put_token(&t)?;
-            }
+        for (key, body) in rows(&conn, "rooms", "account, id")? {
+            let room: Room = serde_json::from_str(&body).map_err(|e| corrupt("rooms", &key, e))?;
+            mirror.put_room(&key[0], &room)?;
+        }
+        for (key, body) in rows(&conn, "logging_configurations", "account, id")? {
+            let cfg: LoggingConfiguration = serde_json::from_str(&body)
+                .map_err(|e| corrupt("logging_configurations", &key, e))?;
+            mirror.put_logging(&key[0], &cfg)?;
+        }
+        for (key, body) in rows(&conn, "chat_tokens", "rowid")? {
+            // serde's message may quote a value (a token, a user id): give only where it failed.
+            let t: ChatTokenRecord = serde_json::from_str(&body).map_err(|e| {
+                let what = format!(
+                    "{:?} error at line {} column {}",
+                    e.classify(),
+                    e.line(),
+                    e.column()
+                );
+                corrupt("chat_tokens", &key, what)
+            })?;
+            mirror.put_token(&t)?;
         }
         Ok(SqliteStore {
             conn: Mutex::new(conn),
@@ -142,6 +203,33 @@ impl Store for SqliteStore {
     }
     fn get_token(&self, token: &str) -> StoreResult<Option<ChatTokenRecord>> {
         self.mirror.get_token(token)
+    }
+    fn purge_tokens(&self, dead: &dyn Fn(&ChatTokenRecord) -> bool) -> StoreResult<usize> {
+        let tokens = self.mirror.matching_tokens(dead)?;
+        if tokens.is_empty() {
+            return Ok(0);
+        }
+        {
+            let mut conn = self
+                .conn
+                .lock()
+                .map_err(|_| StoreError("sqlite mutex poisoned".into()))?;
+            let tx = conn.transaction().map_err(err)?;
+            {
+                let mut stmt = tx
+                    .prepare_cached("DELETE FROM chat_tokens WHERE token = ?1")
+                    .map_err(err)?;
+                for t in &tokens {
+                    stmt.execute(params![t]).map_err(err)?;
+                }
+            }
+            tx.commit().map_err(err)?;
+        }
+        self.mirror.remove_tokens(&tokens)?;
+        Ok(tokens.len())
+    }
+    fn count_tokens(&self) -> StoreResult<usize> {
+        self.mirror.count_tokens()
     }
     fn reset(&self) -> StoreResult<()> {
         {
