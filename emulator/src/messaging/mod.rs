@@ -259,6 +259,58 @@ pub async fn follow_notices(
     }
 }
 
+/// How often expired chat tokens are purged: every minute of (scaled) token time, at most
+/// every 50 ms.
+pub fn purge_interval(time_scale: f64) -> Duration {
+    let scale = if time_scale.is_finite() && time_scale > 0.0 {
+        time_scale
+    } else {
+        1.0
+    };
+    Duration::from_secs_f64((60.0 / scale).clamp(0.05, 60.0))
+}
+
+/// Delete the chat tokens that can no longer open a connection (past their
+/// `tokenExpirationTime`, scaled by `--time-scale` as [`handle_upgrade`] applies it); returns
+/// how many.
+pub fn purge_expired_tokens(shared: &Shared) -> usize {
+    let scale = shared.messaging.config.time_scale;
+    let now = Utc::now();
+    let state = &shared.state;
+    let _g = state.lock();
+    let dead = |t: &ChatTokenRecord| {
+        let (token_deadline, _) = scaled(t, scale);
+        now >= token_deadline
+    };
+    match state.store.purge_tokens(&dead) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %e, "purging expired chat tokens failed");
+            0
+        }
+    }
+}
+
+/// Purge expired chat tokens periodically until `stop` flips.
+pub async fn purge_tokens_periodically(
+    shared: Arc<Shared>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(purge_interval(shared.messaging.config.time_scale));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let n = purge_expired_tokens(&shared);
+                if n > 0 {
+                    tracing::debug!(purged = n, "expired chat tokens purged");
+                }
+            }
+            _ = stop.wait_for(|s| *s) => break,
+        }
+    }
+}
+
 /// Whether a request asks for a WebSocket upgrade.
 pub fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
     headers
@@ -304,7 +356,7 @@ pub fn is_tchar_token(s: &str) -> bool {
 }
 
 /// Scale a token's absolute times by `time_scale` around its creation time.
-fn scaled(record: &ChatTokenRecord, scale: f64) -> (DateTime<Utc>, DateTime<Utc>) {
+pub(crate) fn scaled(record: &ChatTokenRecord, scale: f64) -> (DateTime<Utc>, DateTime<Utc>) {
     let created =
         record.session_expiration_time - TimeDelta::minutes(record.session_duration_in_minutes);
     let scale = if scale.is_finite() && scale > 0.0 {
@@ -446,12 +498,16 @@ pub async fn handle_upgrade(
     let Ok(protocol) = HeaderValue::from_str(&token) else {
         return refuse(401, "Unauthorized: the chat token is malformed", request_id);
     };
+    // Join the room before the 101 is written: a frame broadcast after the client has seen the
+    // 101 is queued for this connection and written once the upgrade completes.
+    let pending = session::Pending::join(&shared, &info);
     let shared2 = shared.clone();
     tokio::spawn(async move {
         let upgraded = match hyper::upgrade::on(req).await {
             Ok(u) => u,
             Err(e) => {
                 tracing::debug!(error = %e, "websocket upgrade failed");
+                pending.abandon(&shared2, &info);
                 return;
             }
         };
@@ -463,7 +519,7 @@ pub async fn handle_upgrade(
         let ws =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
-        session::run(shared2, ws, info, alive).await;
+        session::run(shared2, ws, info, pending, alive).await;
     });
     let mut resp = Response::new(Full::new(Bytes::new()));
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;

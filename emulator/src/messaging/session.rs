@@ -11,9 +11,10 @@ use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::frames::{self, Request, Sender};
 use super::hub::{self, Ctl, Out, RoomHub};
@@ -83,19 +84,74 @@ fn close_message(code: u16, reason: &'static str) -> Message {
     }))
 }
 
+/// A connection that is already in its room while its upgrade completes: frames broadcast
+/// from the moment [`Pending::join`] returns are queued for it (the 101 is written after that).
+pub struct Pending {
+    room: Arc<RoomHub>,
+    conn_id: u64,
+    tx: mpsc::Sender<Out>,
+    rx: mpsc::Receiver<Out>,
+    ctl: Arc<Ctl>,
+}
+
+impl Pending {
+    /// Join the room now.
+    pub fn join(shared: &Shared, info: &SessionInfo) -> Pending {
+        let messaging = &shared.messaging;
+        let (tx, rx) = mpsc::channel(messaging.config.queue_capacity.max(1));
+        let ctl = Arc::new(Ctl::default());
+        let conn_id = messaging.next_conn_id();
+        let room = messaging.hub.join(
+            &info.room_arn,
+            conn_id,
+            info.user_id.clone(),
+            tx.clone(),
+            ctl.clone(),
+        );
+        Pending {
+            room,
+            conn_id,
+            tx,
+            rx,
+            ctl,
+        }
+    }
+
+    /// The upgrade failed: leave the room.
+    pub fn abandon(self, shared: &Shared, info: &SessionInfo) {
+        shared.messaging.hub.leave(&info.room_arn, self.conn_id);
+    }
+}
+
+/// The close code for a read error (RFC 6455 §7.4.1), or `None` when the connection is gone
+/// (no close frame can be sent).
+pub fn close_code_for(e: &WsError) -> Option<(u16, &'static str)> {
+    match e {
+        WsError::Capacity(_) => Some((1009, "message too big")),
+        WsError::Utf8(_) => Some((1007, "invalid UTF-8 in a text frame")),
+        // The peer dropped the TCP connection: nobody to send a close frame to.
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
+        WsError::Protocol(_) | WsError::AttackAttempt => Some((1002, "protocol error")),
+        _ => None,
+    }
+}
+
 /// Run a connection to its end.
-pub async fn run(shared: Arc<Shared>, ws: Ws, info: SessionInfo, alive: mpsc::Sender<()>) {
+pub async fn run(
+    shared: Arc<Shared>,
+    ws: Ws,
+    info: SessionInfo,
+    pending: Pending,
+    alive: mpsc::Sender<()>,
+) {
     let messaging = &shared.messaging;
-    let (tx, rx) = mpsc::channel(messaging.config.queue_capacity.max(1));
-    let ctl = Arc::new(Ctl::default());
-    let conn_id = messaging.next_conn_id();
-    let room = messaging.hub.join(
-        &info.room_arn,
+    let Pending {
+        room,
         conn_id,
-        info.user_id.clone(),
-        tx.clone(),
-        ctl.clone(),
-    );
+        tx,
+        rx,
+        ctl,
+    } = pending;
     let (sink, mut stream) = ws.split();
     let writer = tokio::spawn(write_loop(sink, rx, ctl.clone()));
     let ctx = Ctx {
@@ -120,7 +176,25 @@ pub async fn run(shared: Arc<Shared>, ws: Ws, info: SessionInfo, alive: mpsc::Se
                     Ok(s) => handle(&ctx, s).await,
                     Err(_) => ctx.reply_error("", 400, "Bad Request: frames must be UTF-8 JSON text"),
                 },
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Err(e)) => {
+                    if let Some((code, reason)) = close_code_for(&e) {
+                        // Close at once (queued frames are skipped), then stop reading.
+                        ctx.room.remove(conn_id);
+                        ctl.kill(code, reason);
+                        let _ = tokio::time::timeout(Duration::from_secs(2), ctl.writer_done.notified()).await;
+                    }
+                    break;
+                }
+                Some(Ok(Message::Close(_))) => {
+                    // tungstenite queued the close reply; the next read flushes it (and then
+                    // reports the connection closed).
+                    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                        while let Some(Ok(_)) = stream.next().await {}
+                    })
+                    .await;
+                    break;
+                }
+                None => break,
                 Some(Ok(_)) => {}
             },
             _ = &mut deadline, if !expired => {
