@@ -44,12 +44,13 @@
 //!   frames are [`RoomEvent::Unknown`] (as in browsers; Node's `ws` would parse them).
 //! * WebSocket keep-alive pings (`ping_interval`): a silent peer counts as a broken socket
 //!   (reconnect). The official client has none.
-//! * Bounds: incoming messages (`max_message_size`, 1 MiB: a larger one or a protocol error
+//! * Bounds: incoming messages (`max_message_size`, 64 KiB: a larger one or a protocol error
 //!   closes with 1009/1002 and disconnects with `socketError`, no reconnect), events per
 //!   subscriber (`event_capacity`, then [`RoomEvent::Dropped`]), pending requests, remembered
 //!   `Id`s (the latest 10,000; the official set grows until a token refresh clears it).
 //! * A proactive token refresh whose new connection fails keeps the current socket; the
-//!   official client then disconnects the room.
+//!   official client then disconnects the room. Refreshes are at least 1 s apart (the official
+//!   client loops at once when `tokenExpirationTime` is past or within 30 s).
 //! * `ServerDisconnect` carries the close code and reason; `SessionExpired` exists for
 //!   `reconnect_on_session_expiry(false)`; an optional [`ReconnectPolicy`].
 //! * `SendTime` is RFC 3339 (or `YYYY-MM-DD`); V8's other lenient date forms are rejected.

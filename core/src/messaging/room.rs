@@ -320,7 +320,7 @@ impl Default for Settings {
             ping_timeout: Duration::from_secs(10),
             event_capacity: 1024,
             max_pending_requests: 1024,
-            max_message_size: 1 << 20,
+            max_message_size: 64 * 1024,
             dedupe_capacity: 10_000,
         }
     }
@@ -429,7 +429,9 @@ impl ChatRoomBuilder {
         self
     }
 
-    /// Largest incoming message (and frame), in bytes. Default 1 MiB.
+    /// Largest incoming message (and frame), in bytes. Default 64 KiB (the service's messages
+    /// are at most 500 characters plus attributes); with `event_capacity` it bounds the memory
+    /// a subscriber that does not read can hold.
     pub fn max_message_size(mut self, n: usize) -> Self {
         self.settings.max_message_size = n;
         self
@@ -1037,8 +1039,7 @@ async fn attempt(shared: &Shared) -> Result<Conn, AttemptError> {
     };
     let config = WebSocketConfig::default()
         .max_message_size(Some(s.max_message_size))
-        .max_frame_size(Some(s.max_message_size))
-        .max_write_buffer_size(s.max_message_size.saturating_mul(4).max(1 << 20));
+        .max_frame_size(Some(s.max_message_size));
     let dial = socket::dial(&shared.uri, &token.token, &shared.tls, config);
     match timeout(s.connect_timeout, dial).await {
         Ok(Ok(ws)) => Ok(Conn {
@@ -1063,7 +1064,7 @@ async fn attempt(shared: &Shared) -> Result<Conn, AttemptError> {
 }
 
 /// When to open the replacement connection (spec §7.3): 60 s before the token expires, or
-/// 30 s before for tokens with 60 s or less left.
+/// 30 s before for tokens with 60 s or less left; not sooner than 1 s from now.
 fn refresh_at(token_expiration_time: SystemTime) -> Instant {
     let remaining = token_expiration_time
         .duration_since(SystemTime::now())
@@ -1073,7 +1074,9 @@ fn refresh_at(token_expiration_time: SystemTime) -> Instant {
     } else {
         remaining - Duration::from_secs(60)
     };
-    Instant::now() + after.min(Duration::from_secs(365 * 24 * 3600))
+    // At most one refresh a second (the official client loops at once on an expired token).
+    let after = after.clamp(Duration::from_secs(1), Duration::from_secs(365 * 24 * 3600));
+    Instant::now() + after
 }
 
 /// Close a socket with `code` and wait (bounded) for the peer's close.
@@ -1195,9 +1198,10 @@ impl Driver {
 
     /// Final disconnect.
     fn finish(&mut self, reason: DisconnectReason) {
+        // Closed first: a `connect()` that sees the new state must start a new driver.
+        self.commands.close();
         self.shared.fail_all_pending();
         self.shared.disconnected(reason, None);
-        self.commands.close();
     }
 
     /// Wait out the policy's delay; false when told to stop.
@@ -1489,6 +1493,7 @@ mod tests {
         assert!(soon <= Duration::from_secs(3) && soon > Duration::from_secs(2));
         let later = refresh_at(now + Duration::from_secs(600)) - Instant::now();
         assert!(later > Duration::from_secs(539) && later <= Duration::from_secs(540));
-        assert!(refresh_at(now - Duration::from_secs(5)) <= Instant::now());
+        let floor = refresh_at(now - Duration::from_secs(5)) - Instant::now();
+        assert!(floor <= Duration::from_secs(1) && floor > Duration::from_millis(900));
     }
 }
