@@ -831,7 +831,9 @@ impl ChatRoom {
             return;
         };
         let (done, wait) = oneshot::channel();
-        let deadline = self.inner.shared.settings.close_timeout * 2 + Duration::from_secs(1);
+        let deadline = (self.inner.shared.settings.close_timeout)
+            .saturating_mul(2)
+            .saturating_add(Duration::from_secs(1));
         if cmd.send(Command::Disconnect { done }).await.is_ok() {
             let _ = timeout(deadline, wait).await;
         }
@@ -1063,6 +1065,13 @@ async fn attempt(shared: &Shared) -> Result<Conn, AttemptError> {
     }
 }
 
+const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// `now + d`, with `d` capped at a year (no overflow from a huge setting).
+fn later(d: Duration) -> Instant {
+    Instant::now() + d.min(YEAR)
+}
+
 /// When to open the replacement connection (spec §7.3): 60 s before the token expires, or
 /// 30 s before for tokens with 60 s or less left; not sooner than 1 s from now.
 fn refresh_at(token_expiration_time: SystemTime) -> Instant {
@@ -1075,8 +1084,7 @@ fn refresh_at(token_expiration_time: SystemTime) -> Instant {
         remaining - Duration::from_secs(60)
     };
     // At most one refresh a second (the official client loops at once on an expired token).
-    let after = after.clamp(Duration::from_secs(1), Duration::from_secs(365 * 24 * 3600));
-    Instant::now() + after
+    later(after.max(Duration::from_secs(1)))
 }
 
 /// Close a socket with `code` and wait (bounded) for the peer's close.
@@ -1106,20 +1114,20 @@ impl Keepalive {
         Keepalive {
             interval,
             timeout,
-            next_ping: Instant::now() + interval.unwrap_or_default(),
+            next_ping: later(interval.unwrap_or_default()),
             awaiting: None,
         }
     }
 
     fn heard(&mut self) {
         self.awaiting = None;
-        self.next_ping = Instant::now() + self.interval.unwrap_or_default();
+        self.next_ping = later(self.interval.unwrap_or_default());
     }
 
     fn deadline(&self) -> Option<Instant> {
         self.interval?;
         Some(match self.awaiting {
-            Some(since) => since + self.timeout,
+            Some(since) => since + self.timeout.min(YEAR),
             None => self.next_ping,
         })
     }
@@ -1206,7 +1214,7 @@ impl Driver {
 
     /// Wait out the policy's delay; false when told to stop.
     async fn backoff(&mut self, delay: Duration) -> bool {
-        let until = Instant::now() + delay;
+        let until = later(delay);
         loop {
             tokio::select! {
                 _ = sleep_until(until) => return true,
@@ -1262,7 +1270,7 @@ impl Driver {
         let mut refresh = conn.token_expiration_time.map(refresh_at);
         let mut next: Option<Establishing> = None;
         let mut keepalive = Keepalive::new(settings.ping_interval, settings.ping_timeout);
-        let far = || Instant::now() + Duration::from_secs(365 * 24 * 3600);
+        let far = || later(YEAR);
         loop {
             let ping_at = keepalive.deadline();
             let refresh_due = refresh.filter(|_| next.is_none());
