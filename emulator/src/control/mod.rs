@@ -62,10 +62,7 @@ pub struct State {
 impl State {
     /// New state over a store.
     pub fn new(region: &str, store: Box<dyn Store>, quotas: Quotas) -> Self {
-        let mut page_key = [0u8; 32];
-        for b in &mut page_key {
-            *b = fastrand::u8(..);
-        }
+        let page_key = tokens::secret_bytes();
         State {
             region: region.to_string(),
             store,

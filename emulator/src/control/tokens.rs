@@ -14,6 +14,15 @@ use super::{State, check_attributes_size, fmt_time, get_int, get_list, get_map, 
 use crate::error::ApiError;
 use crate::store::ChatTokenRecord;
 
+/// 32 bytes from the operating system's CSPRNG (two v4 UUIDs: 244 random bits), so a chat
+/// token cannot be predicted from the fast RNG's other outputs (message ids are public).
+pub fn secret_bytes() -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    out[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    out
+}
+
 /// CreateChatToken.
 pub fn create(state: &State, account: &str, input: &Value) -> Result<Value, ApiError> {
     let attributes = get_map(input, "attributes").unwrap_or_default();
@@ -21,10 +30,7 @@ pub fn create(state: &State, account: &str, input: &Value) -> Result<Value, ApiE
     let room = load_room(state, account, input, "roomIdentifier")?;
     let minutes = get_int(input, "sessionDurationInMinutes").unwrap_or(60);
     let t = now();
-    let mut bytes = [0u8; 32];
-    for b in &mut bytes {
-        *b = fastrand::u8(..);
-    }
+    let bytes = secret_bytes();
     let mut caps = get_list(input, "capabilities").unwrap_or_default();
     caps.dedup();
     let record = ChatTokenRecord {
