@@ -1,22 +1,29 @@
-//! The admin API under `/_emulator/` (no signature needed; no real route starts with `/_`):
+//! The admin API under `/_emulator/` (no SigV4; no real route starts with `/_`):
 //! `GET health`, `POST reset`, `GET|DELETE requests` (request log), `GET|POST|DELETE faults`,
-//! and the conformance script (`/_emulator/script…`, see `script.rs`).
+//! and the conformance script (`/_emulator/script…`, see `script.rs`). Who may call it is
+//! decided by [`crate::access::AdminAccess`] before anything else.
 
-use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, Response};
+use http::{HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use serde_json::{Value, json};
 
+use crate::access::{AdminAccess, Refused};
+use crate::bounded::{JsonRing, shortened};
 use crate::error::ApiError;
 use crate::server::{DropConnection, Shared, error_response, json_response};
 
 /// Most request-log entries kept (oldest dropped first).
 pub const MAX_LOG_ENTRIES: usize = 10_000;
+/// Default byte budget of the request log (`--max-request-log-bytes`).
+pub const DEFAULT_REQUEST_LOG_BYTES: usize = 4 * 1024 * 1024;
+/// Longest path (and query) kept for a request that did not authenticate.
+pub const UNSIGNED_PREFIX: usize = 64;
 
 /// One request-log entry.
 #[derive(Debug, Clone)]
@@ -105,23 +112,50 @@ impl Fault {
     }
 }
 
-/// Request log + faults.
-#[derive(Default)]
+/// Request log, faults and the access policy.
 pub struct AdminState {
-    log: Mutex<VecDeque<LogEntry>>,
+    log: Mutex<JsonRing>,
     faults: Mutex<Vec<Fault>>,
     /// Fast path: pending fault entries (no lock per request when zero).
     pending_faults: AtomicUsize,
+    /// Who may call the admin API.
+    pub access: AdminAccess,
 }
 
 impl AdminState {
-    /// Append to the request log.
-    pub fn log(&self, e: LogEntry) {
-        let mut g = self.log.lock().unwrap_or_else(|p| p.into_inner());
-        if g.len() >= MAX_LOG_ENTRIES {
-            g.pop_front();
+    /// Admin state with a request log of at most `max_log_bytes`.
+    pub fn new(max_log_bytes: usize, access: AdminAccess) -> Self {
+        AdminState {
+            log: Mutex::new(JsonRing::new(max_log_bytes, MAX_LOG_ENTRIES)),
+            faults: Mutex::new(Vec::new()),
+            pending_faults: AtomicUsize::new(0),
+            access,
         }
-        g.push_back(e);
+    }
+
+    /// Append to the request log. A request that did not authenticate keeps only a short
+    /// prefix of its path and query; secret query parameters are never kept.
+    pub fn log(&self, e: LogEntry) {
+        let (path, query) = if e.account.is_empty() {
+            (
+                shortened(&e.path, UNSIGNED_PREFIX),
+                shortened(&crate::redact::query(&e.query), UNSIGNED_PREFIX),
+            )
+        } else {
+            (e.path, crate::redact::query(&e.query).into_owned())
+        };
+        let text =
+            json!({"method": e.method, "path": path, "query": query, "operation": e.operation,
+                          "status": e.status, "account": e.account, "time": e.time})
+            .to_string();
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(text);
+    }
+
+    fn clear_log(&self) {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     /// Take one application of the first fault matching `operation`.
@@ -146,13 +180,13 @@ impl AdminState {
     }
 
     fn clear(&self) {
-        self.log.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.clear_log();
         self.clear_faults();
     }
 
     fn clear_faults(&self) {
         let mut g = self.faults.lock().unwrap_or_else(|p| p.into_inner());
-        g.clear();
+        *g = Vec::new();
         self.pending_faults.store(0, Ordering::SeqCst);
     }
 
@@ -201,24 +235,74 @@ fn parse_fault(v: &Value) -> Result<Fault, ApiError> {
     })
 }
 
-/// Read an admin request body as JSON (`{}` when empty).
-pub async fn json_body(body: Incoming, max: usize) -> Result<Value, ApiError> {
-    let bytes = Limited::new(body, max)
-        .collect()
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                413,
-                "RequestEntityTooLargeException",
-                "Admin request body too large",
-            )
-        })?
-        .to_bytes();
+/// Why an admin body could not be read.
+#[derive(Debug)]
+pub enum BodyError {
+    /// Answer with this error (413, bad JSON).
+    Api(ApiError),
+    /// The client broke off or did not send the body in time: close the connection.
+    Dropped,
+}
+
+/// Read an admin request body as JSON (`{}` when empty), with the control plane's limits: at
+/// most `max` bytes, within `timeout`.
+pub async fn json_body(
+    body: Incoming,
+    headers: &http::HeaderMap,
+    max: usize,
+    timeout: Duration,
+) -> Result<Value, BodyError> {
+    let too_large = || {
+        BodyError::Api(ApiError::new(
+            413,
+            "RequestEntityTooLargeException",
+            "Admin request body too large",
+        ))
+    };
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    let bytes = match tokio::time::timeout(timeout, Limited::new(body, max).collect()).await {
+        Err(_) => return Err(BodyError::Dropped),
+        Ok(Ok(c)) => c.to_bytes(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
+        Ok(Err(_)) => return Err(BodyError::Dropped),
+    };
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
     serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::serialization(format!("Invalid JSON: {e}")))
+        .map_err(|e| BodyError::Api(ApiError::serialization(format!("Invalid JSON: {e}"))))
+}
+
+/// The answer to a refused admin request (the body is not read: the connection closes).
+pub fn refusal(r: &Refused, rid: &str) -> Response<Full<Bytes>> {
+    let mut resp = json_response(r.status, Some(&json!({"message": r.message})), rid);
+    let h = resp.headers_mut();
+    h.insert("x-amzn-errortype", HeaderValue::from_static(r.code));
+    h.insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+    if r.status == 401 {
+        h.insert(
+            http::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"ivschat-local admin\""),
+        );
+    }
+    resp
+}
+
+/// A 200 answer whose JSON body is already serialised.
+pub fn raw_json_response(text: String, rid: &str) -> Response<Full<Bytes>> {
+    let mut resp = json_response(200, None, rid);
+    *resp.body_mut() = Full::new(Bytes::from(text));
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
 }
 
 /// Dispatch an admin request.
@@ -227,13 +311,17 @@ pub async fn handle(
     req: Request<Incoming>,
     rid: &str,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
+    if let Err(r) = shared.admin.access.check(req.headers()) {
+        return Ok(refusal(&r, rid));
+    }
     let method = req.method().as_str().to_string();
     let path = req.uri().path().trim_end_matches('/').to_string();
     let sub = path.strip_prefix("/_emulator").unwrap_or("");
     if sub == "/script" || sub.starts_with("/script/") {
-        return Ok(crate::script::handle(shared, req, sub, rid).await);
+        return crate::script::handle(shared, req, sub, rid).await;
     }
     let max = shared.limits.max_body_bytes;
+    let timeout = shared.limits.body_read_timeout;
     let ok = |v: Value| Ok(json_response(200, Some(&v), rid));
     match (method.as_str(), sub) {
         ("GET", "/health") => ok(json!({"status": "ok"})),
@@ -246,23 +334,20 @@ pub async fn handle(
             ok(json!({"status": "ok"}))
         }
         ("GET", "/requests") => {
-            let g = shared.admin.log.lock().unwrap_or_else(|p| p.into_inner());
-            let list: Vec<Value> = g
-                .iter()
-                .map(|e| {
-                    json!({"method": e.method, "path": e.path, "query": e.query, "operation": e.operation,
-                           "status": e.status, "account": e.account, "time": e.time})
-                })
-                .collect();
-            ok(json!({ "requests": list }))
+            let text = {
+                let g = shared.admin.log.lock().unwrap_or_else(|p| p.into_inner());
+                format!(
+                    "{{\"requests\":{},\"dropped\":{},\"bytes\":{},\"maxBytes\":{}}}",
+                    g.to_json_array(),
+                    g.dropped(),
+                    g.bytes(),
+                    g.max_bytes()
+                )
+            };
+            Ok(raw_json_response(text, rid))
         }
         ("DELETE", "/requests") => {
-            shared
-                .admin
-                .log
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clear();
+            shared.admin.clear_log();
             ok(json!({}))
         }
         ("GET", "/faults") => {
@@ -274,9 +359,11 @@ pub async fn handle(
             ok(json!({"faults": g.iter().map(Fault::to_json).collect::<Vec<_>>()}))
         }
         ("POST", "/faults") => {
-            let v = match json_body(req.into_body(), max).await {
+            let (parts, body) = req.into_parts();
+            let v = match json_body(body, &parts.headers, max, timeout).await {
                 Ok(v) => v,
-                Err(e) => return Ok(error_response(&e, rid)),
+                Err(BodyError::Api(e)) => return Ok(error_response(&e, rid)),
+                Err(BodyError::Dropped) => return Err(DropConnection),
             };
             let list: Vec<Value> = match v {
                 Value::Array(a) => a,

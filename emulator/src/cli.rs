@@ -10,8 +10,11 @@ Usage: ivschat-local [--host 127.0.0.1] [--port 4580] [--region us-east-1] [--da
                      [--access-key-id ID --secret-access-key SECRET [--account-id 000000000000] [--session-token TOKEN]]...
                      [--max-rooms N] [--max-logging-configurations N] [--max-body-bytes N] [--header-timeout-ms N] [--body-timeout-ms N]
                      [--review-handler LAMBDA_ARN=http://HOST:PORT/PATH]... [--review-timeout-ms 200] [--client-queue N]
+                     [--admin-token TOKEN] [--max-request-log-bytes 4194304] [--max-script-recording-bytes 8388608]
 
 Without identity groups, the identity test/test -> account 000000000000 is accepted.
+--admin-token (or IVSCHAT_ADMIN_TOKEN) makes every /_emulator/ call need `Authorization: Bearer TOKEN`;
+on a non-loopback --host the admin API is off without one.
 --review-handler maps a room's messageReviewHandler.uri to a local HTTP URL; --log-dir receives
 chat logs (s3/, cloudwatch/, firehose/). --time-scale F (testing) divides token/session durations.
 Prints `ivschat-local listening on http://HOST:PORT` once accepting; SIGINT/SIGTERM stop it.";
@@ -104,6 +107,20 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             }
             "--review-timeout-ms" => b = b.review_timeout(Duration::from_millis(num(value()?)?)),
             "--client-queue" => b = b.client_queue_capacity(num(value()?)? as usize),
+            "--admin-token" => {
+                let v = value()?;
+                if !crate::access::valid_token(&v) {
+                    return Err(
+                        "--admin-token must be 1 to 512 visible ASCII characters (no spaces)"
+                            .into(),
+                    );
+                }
+                b = b.admin_token(v)
+            }
+            "--max-request-log-bytes" => b = b.max_request_log_bytes(num(value()?)? as usize),
+            "--max-script-recording-bytes" => {
+                b = b.max_script_recording_bytes(num(value()?)? as usize)
+            }
             "--time-scale" => {
                 let v = value()?;
                 let f: f64 = v
@@ -183,6 +200,12 @@ mod tests {
             Ok(Command::Run(_))
         ));
         assert!(parse(args("--review-handler nope")).is_err());
+        assert!(matches!(
+            parse(args("--admin-token abc --max-request-log-bytes 1000 --max-script-recording-bytes 2000")),
+            Ok(Command::Run(b)) if b.has_admin_token()
+        ));
+        assert!(parse(args("--admin-token")).is_err());
+        assert!(parse(vec!["--admin-token".to_string(), "a b".to_string()]).is_err());
         assert!(parse(args("--time-scale 0")).is_err());
     }
 }

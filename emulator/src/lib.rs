@@ -10,13 +10,16 @@
 //! ```
 //! or run the `ivschat-local` binary (see README.md).
 
+pub mod access;
 pub mod admin;
 pub mod auth;
+pub mod bounded;
 pub mod cli;
 pub mod control;
 pub mod error;
 pub mod hooks;
 pub mod messaging;
+pub mod redact;
 pub mod request;
 pub mod script;
 pub mod server;
@@ -61,6 +64,7 @@ pub struct EmulatorBuilder {
     quotas: Quotas,
     limits: Limits,
     messaging: messaging::MessagingConfig,
+    admin_token: Option<String>,
 }
 
 impl Default for EmulatorBuilder {
@@ -75,6 +79,7 @@ impl Default for EmulatorBuilder {
             quotas: Quotas::default(),
             limits: Limits::default(),
             messaging: messaging::MessagingConfig::default(),
+            admin_token: None,
         }
     }
 }
@@ -179,13 +184,42 @@ impl EmulatorBuilder {
         self.messaging.queue_capacity = n.max(1);
         self
     }
+    /// Byte budget of the admin request log (default 4 MiB; oldest entries dropped first).
+    pub fn max_request_log_bytes(mut self, n: usize) -> Self {
+        self.limits.max_request_log_bytes = n;
+        self
+    }
+    /// Byte budget of the conformance-script recording (default 8 MiB; oldest dropped first).
+    pub fn max_script_recording_bytes(mut self, n: usize) -> Self {
+        self.limits.max_script_recording_bytes = n;
+        self
+    }
+    /// Require `Authorization: Bearer TOKEN` on every admin call (`/_emulator/…`). Without a
+    /// token the admin API answers only on a loopback address (see `access.rs`).
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+    /// Whether an admin token is set.
+    pub fn has_admin_token(&self) -> bool {
+        self.admin_token.is_some()
+    }
     /// Configured host.
     pub fn host_str(&self) -> &str {
         &self.host
     }
 
-    /// Bind and start serving on the current tokio runtime.
+    /// Bind and start serving on the current tokio runtime. On a non-loopback address this
+    /// logs a warning (see [`EmulatorHandle::exposure_warning`]).
     pub async fn start(self) -> std::io::Result<EmulatorHandle> {
+        if let Some(t) = &self.admin_token
+            && !access::valid_token(t)
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the admin token must be 1 to 512 visible ASCII characters (no spaces)",
+            ));
+        }
         let store: Box<dyn store::Store> = match &self.data_dir {
             Some(dir) => Box::new(
                 store::sqlite::SqliteStore::open(dir).map_err(|e| std::io::Error::other(e.0))?,
@@ -201,15 +235,22 @@ impl EmulatorBuilder {
             Some(dir) => Some(sinks::Sinks::start(dir.clone())?),
             None => None,
         };
+        let (listener, addr) = server::bind(&self.host, self.port).await?;
+        let access = access::AdminAccess::new(self.admin_token.clone(), &self.host, addr);
+        let exposure = access
+            .exposed()
+            .then(|| access::exposure_warning(addr, access.has_token()));
+        if let Some(w) = &exposure {
+            tracing::warn!(target: "ivschat_emulator::exposure", "{w}");
+        }
         let shared = Arc::new(server::Shared {
             messaging: messaging::Messaging::new(self.messaging.clone(), sinks),
             state: control::State::new(&self.region, store, self.quotas),
             verifier: auth::Verifier::new(&self.region, &identities),
-            admin: admin::AdminState::default(),
-            script: script::ScriptState::default(),
+            admin: admin::AdminState::new(self.limits.max_request_log_bytes, access),
+            script: script::ScriptState::new(self.limits.max_script_recording_bytes),
             limits: self.limits,
         });
-        let (listener, addr) = server::bind(&self.host, self.port).await?;
         let (tx, rx) = watch::channel(false);
         let notices = shared.state.events.subscribe();
         tokio::spawn(messaging::follow_notices(
@@ -217,12 +258,17 @@ impl EmulatorBuilder {
             rx.clone(),
             notices,
         ));
+        tokio::spawn(messaging::purge_tokens_periodically(
+            shared.clone(),
+            rx.clone(),
+        ));
         let task = tokio::spawn(server::serve(listener, shared.clone(), rx));
         Ok(EmulatorHandle {
             addr,
             shutdown: tx,
             task: Some(task),
             shared,
+            exposure,
         })
     }
 }
@@ -233,6 +279,7 @@ pub struct EmulatorHandle {
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
     shared: Arc<server::Shared>,
+    exposure: Option<String>,
 }
 
 impl std::fmt::Debug for EmulatorHandle {
@@ -263,6 +310,14 @@ impl EmulatorHandle {
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
+    /// The warning about listening on a non-loopback address (`None` on loopback).
+    pub fn exposure_warning(&self) -> Option<&str> {
+        self.exposure.as_deref()
+    }
+    /// Whether the admin API answers (it is off on a non-loopback address without a token).
+    pub fn admin_api_enabled(&self) -> bool {
+        !self.shared.admin.access.disabled()
+    }
     /// The configured region.
     pub fn region(&self) -> &str {
         &self.shared.state.region
@@ -287,6 +342,12 @@ impl EmulatorHandle {
         if let Some(s) = &self.shared.messaging.sinks {
             s.sync().await;
         }
+    }
+
+    /// Number of chat tokens held (issued and not yet purged; expired ones are purged every
+    /// minute of token time).
+    pub fn stored_chat_tokens(&self) -> usize {
+        self.shared.state.store.count_tokens().unwrap_or(0)
     }
 
     /// Number of open WebSocket connections.

@@ -15,11 +15,18 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use serde_json::{Map, Value, json};
 
-use crate::admin::json_body;
+use crate::admin::{BodyError, json_body, raw_json_response};
 use crate::auth::{Identity, RequestParts, Verifier};
+use crate::bounded::{JsonRing, prefix};
 use crate::error::ApiError;
+use crate::redact::{self, REDACTED};
 use crate::request::parse_query;
-use crate::server::{Shared, error_response, json_response};
+use crate::server::{DropConnection, Shared, error_response, json_response};
+
+/// Default byte budget of the recording (`--max-script-recording-bytes`).
+pub const DEFAULT_RECORDING_BYTES: usize = 8 * 1024 * 1024;
+/// Most recorded requests kept.
+pub const MAX_RECORDED: usize = 10_000;
 
 /// What to do with an intercepted request.
 #[derive(Debug)]
@@ -48,20 +55,40 @@ enum Scripted {
     },
 }
 
-#[derive(Default)]
 struct Inner {
     active: bool,
     queue: VecDeque<Scripted>,
-    requests: Vec<Value>,
+    requests: JsonRing,
     verifier: Option<Verifier>,
+    /// Session tokens the script's own `credentials` name: these (and only these) may appear
+    /// in the recording, since whoever reads it supplied them.
+    known_session_tokens: Vec<String>,
+}
+
+impl Inner {
+    fn idle(max_bytes: usize) -> Self {
+        Inner {
+            active: false,
+            queue: VecDeque::new(),
+            requests: JsonRing::new(max_bytes, MAX_RECORDED),
+            verifier: None,
+            known_session_tokens: Vec::new(),
+        }
+    }
 }
 
 /// Script state.
-#[derive(Default)]
 pub struct ScriptState {
     inner: Mutex<Inner>,
     /// Fast path: no lock taken per request while no script is active.
     active: AtomicBool,
+    max_bytes: usize,
+}
+
+impl Default for ScriptState {
+    fn default() -> Self {
+        ScriptState::new(DEFAULT_RECORDING_BYTES)
+    }
 }
 
 fn build(status: u16, headers: &[(String, String)], body: &str) -> Response<Full<Bytes>> {
@@ -79,10 +106,19 @@ fn build(status: u16, headers: &[(String, String)], body: &str) -> Response<Full
 }
 
 impl ScriptState {
-    /// Forget the script (back to normal behaviour).
+    /// No script; recordings hold at most `max_bytes`.
+    pub fn new(max_bytes: usize) -> Self {
+        ScriptState {
+            inner: Mutex::new(Inner::idle(max_bytes)),
+            active: AtomicBool::new(false),
+            max_bytes,
+        }
+    }
+
+    /// Forget the script and the recording (back to normal behaviour; memory given back).
     pub fn clear(&self) {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        *g = Inner::default();
+        *g = Inner::idle(self.max_bytes);
         self.active.store(false, Ordering::SeqCst);
     }
 
@@ -127,21 +163,55 @@ impl ScriptState {
                 .iter()
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
                 .collect();
-            headers.insert(name.as_str().to_string(), Value::String(joined.join(", ")));
+            let mut value = joined.join(", ");
+            let known = name == "x-amz-security-token" && g.known_session_tokens.contains(&value);
+            if redact::is_secret_header(name.as_str()) && !known {
+                value = REDACTED.to_string();
+            }
+            headers.insert(name.as_str().to_string(), Value::String(value));
         }
         let query: Vec<Value> = parse_query(parts.raw_query)
             .into_iter()
-            .map(|(k, v)| json!([k, v]))
+            .map(|(k, v)| {
+                if redact::is_secret_param(&k) {
+                    json!([k, REDACTED])
+                } else {
+                    json!([k, v])
+                }
+            })
             .collect();
         let body = if parts.body.is_empty() {
-            Value::Null
+            None
         } else {
-            Value::String(String::from_utf8_lossy(parts.body).into_owned())
+            Some(String::from_utf8_lossy(parts.body))
         };
-        g.requests.push(json!({
-            "method": parts.method, "path": parts.raw_path, "query": query,
-            "headers": headers, "body": body, "signature": signature,
-        }));
+        let record = |body: Option<&str>, truncated: bool| {
+            let mut r = json!({
+                "method": parts.method, "path": parts.raw_path, "query": query,
+                "headers": headers, "body": body, "signature": signature,
+            });
+            if truncated {
+                r["bodyTruncated"] = Value::Bool(true);
+            }
+            r.to_string()
+        };
+        let mut text = record(body.as_deref(), false);
+        // One request may use at most half the budget: a larger body is cut (and marked).
+        let room = g.requests.max_bytes() / 2;
+        if JsonRing::cost(&text) > room
+            && let Some(b) = body.as_deref()
+        {
+            let mut keep = b.len().saturating_sub(JsonRing::cost(&text) - room);
+            loop {
+                text = record(Some(prefix(b, keep)), true);
+                // JSON escaping may make the text longer than the body: halve until it fits.
+                if JsonRing::cost(&text) <= room || keep == 0 {
+                    break;
+                }
+                keep /= 2;
+            }
+        }
+        g.requests.push(text);
         Some(match g.queue.pop_front()? {
             Scripted::Respond {
                 status,
@@ -212,13 +282,22 @@ pub async fn handle(
     req: Request<Incoming>,
     sub: &str,
     rid: &str,
-) -> Response<Full<Bytes>> {
+) -> Result<Response<Full<Bytes>>, DropConnection> {
     let method = req.method().clone();
-    match (method.as_str(), sub) {
+    Ok(match (method.as_str(), sub) {
         ("POST", "/script") => {
-            let v = match json_body(req.into_body(), shared.limits.max_body_bytes).await {
+            let (head, body) = req.into_parts();
+            let v = match json_body(
+                body,
+                &head.headers,
+                shared.limits.max_body_bytes,
+                shared.limits.body_read_timeout,
+            )
+            .await
+            {
                 Ok(v) => v,
-                Err(e) => return error_response(&e, rid),
+                Err(BodyError::Api(e)) => return Ok(error_response(&e, rid)),
+                Err(BodyError::Dropped) => return Err(DropConnection),
             };
             let mut queue = VecDeque::new();
             for r in v
@@ -229,9 +308,16 @@ pub async fn handle(
             {
                 match parse_response(r) {
                     Ok(s) => queue.push_back(s),
-                    Err(e) => return error_response(&e, rid),
+                    Err(e) => return Ok(error_response(&e, rid)),
                 }
             }
+            let known_session_tokens: Vec<String> = v
+                .get("credentials")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.get("sessionToken")?.as_str().map(str::to_string))
+                .collect();
             let verifier = match v.get("credentials").and_then(Value::as_array) {
                 Some(creds) => {
                     let ids: Vec<Identity> = creds
@@ -260,23 +346,30 @@ pub async fn handle(
             *g = Inner {
                 active: true,
                 queue,
-                requests: Vec::new(),
+                requests: JsonRing::new(shared.script.max_bytes, MAX_RECORDED),
                 verifier,
+                known_session_tokens,
             };
             shared.script.active.store(true, Ordering::SeqCst);
             json_response(200, Some(&json!({"queued": queued})), rid)
         }
         ("GET", "/script/requests") => {
-            let g = shared
-                .script
-                .inner
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            json_response(
-                200,
-                Some(&json!({"requests": g.requests, "remaining": g.queue.len()})),
-                rid,
-            )
+            let text = {
+                let g = shared
+                    .script
+                    .inner
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                format!(
+                    "{{\"requests\":{},\"remaining\":{},\"dropped\":{},\"bytes\":{},\"maxBytes\":{}}}",
+                    g.requests.to_json_array(),
+                    g.queue.len(),
+                    g.requests.dropped(),
+                    g.requests.bytes(),
+                    g.requests.max_bytes()
+                )
+            };
+            raw_json_response(text, rid)
         }
         ("DELETE", "/script") | ("DELETE", "/script/requests") => {
             shared.script.clear();
@@ -292,5 +385,5 @@ pub async fn handle(
                 .insert("x-amzn-errortype", HeaderValue::from_static("NotFound"));
             resp
         }
-    }
+    })
 }

@@ -34,8 +34,13 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Time allowed to receive a request's headers (slow-loris guard).
     pub header_read_timeout: Duration,
-    /// Time allowed for a request body to arrive once the headers are in (slow-body guard).
+    /// Time allowed for a request body to arrive once the headers are in (slow-body guard);
+    /// admin bodies too.
     pub body_read_timeout: Duration,
+    /// Byte budget of the admin request log.
+    pub max_request_log_bytes: usize,
+    /// Byte budget of the conformance-script recording.
+    pub max_script_recording_bytes: usize,
 }
 
 impl Default for Limits {
@@ -44,6 +49,8 @@ impl Default for Limits {
             max_body_bytes: 1024 * 1024,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
+            max_request_log_bytes: crate::admin::DEFAULT_REQUEST_LOG_BYTES,
+            max_script_recording_bytes: crate::script::DEFAULT_RECORDING_BYTES,
         }
     }
 }
@@ -244,7 +251,13 @@ pub async fn handle(
         Ok(r) => r.status().as_u16(),
         Err(_) => 0,
     };
-    tracing::debug!(method, path = raw_path, operation, status, "request");
+    tracing::debug!(
+        method,
+        path = crate::bounded::prefix(raw_path, 200),
+        operation,
+        status,
+        "request"
+    );
     shared.admin.log(LogEntry {
         method: method.to_string(),
         path: raw_path.to_string(),
