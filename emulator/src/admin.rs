@@ -22,6 +22,8 @@ use crate::server::{DropConnection, Shared, error_response, json_response};
 pub const MAX_LOG_ENTRIES: usize = 10_000;
 /// Default byte budget of the request log (`--max-request-log-bytes`).
 pub const DEFAULT_REQUEST_LOG_BYTES: usize = 4 * 1024 * 1024;
+/// Most fault entries pending at once.
+pub const MAX_PENDING_FAULTS: usize = 1_000;
 /// Longest path (and query) kept for a request that did not authenticate.
 pub const UNSIGNED_PREFIX: usize = 64;
 
@@ -190,10 +192,20 @@ impl AdminState {
         self.pending_faults.store(0, Ordering::SeqCst);
     }
 
-    fn add_faults(&self, new: Vec<Fault>) {
+    /// Add faults unless that would make more than [`MAX_PENDING_FAULTS`] pending.
+    fn add_faults(&self, new: Vec<Fault>) -> Result<(), ApiError> {
         let mut g = self.faults.lock().unwrap_or_else(|p| p.into_inner());
-        g.extend(new.into_iter().filter(|f| f.count > 0));
+        let new: Vec<Fault> = new.into_iter().filter(|f| f.count > 0).collect();
+        if g.len() + new.len() > MAX_PENDING_FAULTS {
+            return Err(ApiError::validation(
+                "OTHER",
+                format!("At most {MAX_PENDING_FAULTS} faults may be pending"),
+                &[],
+            ));
+        }
+        g.extend(new);
         self.pending_faults.store(g.len(), Ordering::SeqCst);
+        Ok(())
     }
 }
 
@@ -376,7 +388,9 @@ pub async fn handle(
                     Err(e) => return Ok(error_response(&e, rid)),
                 }
             }
-            shared.admin.add_faults(parsed);
+            if let Err(e) = shared.admin.add_faults(parsed) {
+                return Ok(error_response(&e, rid));
+            }
             ok(json!({}))
         }
         ("DELETE", "/faults") => {

@@ -707,6 +707,29 @@ async fn script_recording_is_bounded_and_keeps_no_credentials_or_chat_tokens() {
 }
 
 #[tokio::test]
+async fn pending_faults_are_bounded() {
+    let emu = start().await;
+    let addr = emu.local_addr();
+    let batch = json!(vec![json!({"operation": "GetRoom", "count": 1}); 400]).to_string();
+    for _ in 0..2 {
+        assert_eq!(
+            admin(addr, "POST", "/_emulator/faults", &batch)
+                .await
+                .status,
+            200
+        );
+    }
+    let r = admin(addr, "POST", "/_emulator/faults", &batch).await;
+    assert_eq!((r.status, r.code()), (400, "ValidationException"));
+    assert_eq!(
+        fault_count(addr, &[]).await,
+        800,
+        "the refused batch added nothing"
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
 async fn admin_bodies_have_the_control_plane_read_timeout() {
     let emu = Emulator::builder()
         .port(0)
