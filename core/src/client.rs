@@ -1,8 +1,7 @@
-//! The client: signs each request (SigV4, `aws-sigv4`), sends it over a pooled keep-alive
-//! connection, retries in standard mode, enforces timeouts and traces. Requests travel on the
-//! runtime's sockets (`direct.rs`, rustls/ring), or through `reqwest` when a proxy is set in the
-//! environment; a binding's synchronous calls use blocking sockets on the calling thread
-//! (`blocking.rs`), and a binding whose event loop owns the sockets lends them (`host.rs`).
+//! The client: signs each request (SigV4, `aws-sigv4`), hands it to the transport
+//! (`transport/`), retries in standard mode, enforces the attempt and operation timeouts and
+//! traces. Retries, timeouts and the pause between attempts are written here once, whatever the
+//! transport.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,18 +10,13 @@ use bytes::Bytes;
 use http::header::{HeaderValue, USER_AGENT};
 use tracing::Instrument;
 
-use crate::blocking::BlockingTransport;
 use crate::config::Config;
 use crate::credentials::CredentialsCache;
-use crate::direct::DirectTransport;
 use crate::error::{BuildError, Error};
-use crate::exchange::exchange;
-use crate::host::{HostIo, HostTransport, Notify};
-use crate::http1::Limits;
 use crate::protocol::{self, HttpParts, Operation};
 use crate::retry::{RetryQuota, classify};
 use crate::signing::Signer;
-use crate::tls::TlsSettings;
+use crate::transport::{Limits, Request, Response, Transport};
 
 /// The IVS Chat client. Cheap to clone; clones share connections, credentials and retry quota.
 #[derive(Clone, Debug)]
@@ -41,7 +35,7 @@ impl Client {
         let credentials = CredentialsCache::new(config.credentials.clone());
         Self {
             handle: Handle(Arc::new(Inner {
-                transport: config.http.transport(),
+                transport: config.transport.clone(),
                 credentials,
                 quota: Arc::new(RetryQuota::default()),
                 config,
@@ -51,56 +45,14 @@ impl Client {
     }
 
     /// A client sharing this one's configuration, credentials cache and retry quota, with a
-    /// connection pool of its own. A pooled connection is driven by the tokio runtime that
-    /// opened it, so code that calls from two runtimes (a binding's blocking calls on a
-    /// current-thread runtime, its async calls on a multi-thread one) gives each its own pool.
-    pub fn with_own_connections(&self) -> Result<Self, Error> {
-        let config = &self.handle.0.config;
-        Ok(self.sibling(shared_http(config.connect_timeout, &config.tls)?.transport()))
-    }
-
-    /// A client sharing this one's configuration, credentials cache and retry quota whose calls
-    /// do their socket I/O on the thread that polls them, with blocking sockets and a pool of
-    /// their own: a call's future completes in one poll unless credentials must be fetched or a
-    /// retry waits. For synchronous calls that a binding drives with `block_on` on the calling
-    /// thread; never poll its calls on a runtime shared with other tasks.
-    ///
-    /// `interrupt` is asked while a call waits (every 50 ms); when it answers `true` the call
-    /// stops with an error for which [`is_interrupted`] is true.
-    /// When a proxy is set in the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`), the
-    /// calls go through the reqwest transport instead, which honours it.
-    pub fn with_blocking_io(&self, interrupt: Option<Interrupt>) -> Result<Self, Error> {
-        if proxy_in_environment() {
-            return self.with_own_connections();
-        }
-        let config = &self.handle.0.config;
-        let transport =
-            BlockingTransport::new(config.tls.clone(), config.connect_timeout, interrupt);
-        Ok(self.sibling(Transport::Blocking(transport)))
-    }
-
-    /// A client sharing this one's configuration, credentials cache and retry quota whose
-    /// exchanges are carried by the host: a binding's event loop that takes the [`HostIo`]'s
-    /// actions (it is told through `notify` when there are new ones) and reports what its
-    /// sockets receive (see [`host`](crate::host)). Poll the calls on the host's thread and no
-    /// call crosses threads. `None` instead of a `HostIo` when a proxy is set in the environment
-    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`): the calls then go through the reqwest
-    /// transport, which honours it.
-    pub fn with_host_io(&self, notify: Notify) -> Result<(Self, Option<HostIo>), Error> {
-        if proxy_in_environment() {
-            return Ok((self.with_own_connections()?, None));
-        }
-        let config = &self.handle.0.config;
-        let (transport, io) =
-            HostTransport::new(config.connect_timeout, config.tls.clone(), notify);
-        Ok((self.sibling(Transport::Host(transport)), Some(io)))
-    }
-
-    fn sibling(&self, transport: Transport) -> Self {
+    /// connection pool of its own. A pooled connection belongs to the tokio runtime that opened
+    /// it, so code that calls from two runtimes (a binding's blocking calls on a current-thread
+    /// runtime, its async calls on a multi-thread one) gives each its own pool.
+    pub fn with_own_connections(&self) -> Self {
         let inner = &*self.handle.0;
         Self {
             handle: Handle(Arc::new(Inner {
-                transport,
+                transport: inner.config.new_transport(),
                 credentials: inner.credentials.clone(),
                 quota: inner.quota.clone(),
                 config: inner.config.clone(),
@@ -129,43 +81,11 @@ pub(crate) struct Handle(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     config: Config,
-    transport: Transport,
+    transport: Arc<dyn Transport>,
     credentials: CredentialsCache,
     quota: Arc<RetryQuota>,
     signer: Signer,
 }
-
-/// The pool of async connections the clients of one [`Config`] share.
-#[derive(Clone, Debug)]
-pub(crate) enum SharedHttp {
-    /// With a proxy set in the environment.
-    Reqwest(reqwest::Client),
-    Direct(Arc<DirectTransport>),
-}
-
-impl SharedHttp {
-    fn transport(&self) -> Transport {
-        match self {
-            SharedHttp::Reqwest(http) => Transport::Reqwest(http.clone()),
-            SharedHttp::Direct(direct) => Transport::Direct(direct.clone()),
-        }
-    }
-}
-
-/// How requests travel.
-#[derive(Debug)]
-enum Transport {
-    /// The runtime's sockets, driven by the tokio runtime that polls the calls.
-    Direct(Arc<DirectTransport>),
-    /// reqwest's pool (for a proxy), driven by the tokio runtime that polls the calls.
-    Reqwest(reqwest::Client),
-    /// Blocking sockets on the polling thread ([`Client::with_blocking_io`]).
-    Blocking(BlockingTransport),
-    /// The host's sockets ([`Client::with_host_io`]).
-    Host(HostTransport),
-}
-
-pub use crate::blocking::{Interrupt, is_interrupted};
 
 /// What a call cost and what the service said, besides its output (the JS SDK's `$metadata`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -184,8 +104,8 @@ pub struct ResponseMetadata {
 /// What every attempt of one call shares.
 struct Call {
     method: http::Method,
-    url: reqwest::Url,
-    body: Option<Bytes>,
+    url: url::Url,
+    body: Bytes,
     invocation_id: HeaderValue,
     max_attempts: u32,
 }
@@ -215,25 +135,14 @@ impl Handle {
             input.validate()?;
             let parts = input.http_parts()?;
             drop(input);
-            let Some(limit) = self.0.config.operation_timeout else {
-                return self.send_with_retries::<O>(parts, &mut meta, None).await;
-            };
-            let exceeded = || format!("the operation did not complete within {limit:?}");
-            match &self.0.transport {
-                Transport::Direct(_) | Transport::Reqwest(_) => {
-                    let call = self.send_with_retries::<O>(parts, &mut meta, None);
-                    tokio::time::timeout(limit, call)
-                        .await
-                        .unwrap_or_else(|_| Err(Error::timeout(exceeded())))
-                }
-                // A blocking exchange cannot be cut short by a timer, and the host keeps its
-                // own: they get the deadline.
-                Transport::Blocking(_) | Transport::Host(_) => {
-                    let exceeded = exceeded();
-                    let deadline = (started + limit, exceeded.as_str());
-                    self.send_with_retries::<O>(parts, &mut meta, Some(deadline))
-                        .await
-                }
+            let call = self.send_with_retries::<O>(parts, &mut meta);
+            match self.0.config.operation_timeout {
+                Some(limit) => tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+                    Err(Error::timeout(format!(
+                        "the operation did not complete within {limit:?}"
+                    )))
+                }),
+                None => call.await,
             }
         }
         .instrument(span.clone())
@@ -251,13 +160,11 @@ impl Handle {
         (result, meta)
     }
 
-    /// The attempts of one call. `deadline` is the operation's, for the transports that take it
-    /// as a deadline (blocking, host).
+    /// The attempts of one call.
     async fn send_with_retries<O: Operation>(
         &self,
         parts: HttpParts,
         meta: &mut ResponseMetadata,
-        deadline: Option<(Instant, &str)>,
     ) -> Result<O::Output, Error> {
         let inner = &*self.0;
         let max = inner.config.retry.max_attempts();
@@ -265,7 +172,7 @@ impl Handle {
         let call = Call {
             method: parts.method,
             url: request_url(&inner.config.endpoint, &parts.path, &parts.query),
-            body: parts.body.map(Bytes::from),
+            body: parts.body.map(Bytes::from).unwrap_or_default(),
             invocation_id: invocation_id(),
             max_attempts: max,
         };
@@ -280,14 +187,9 @@ impl Handle {
                 latency_ms = tracing::field::Empty,
             );
             let started = Instant::now();
-            if let Some((at, exceeded)) = deadline
-                && at <= started
-            {
-                return Err(Error::timeout(exceeded.to_owned()));
-            }
             meta.attempts = attempt;
             let outcome = self
-                .attempt::<O>(&call, attempt, meta, deadline)
+                .attempt::<O>(&call, attempt, meta)
                 .instrument(attempt_span.clone())
                 .await;
             attempt_span.record("latency_ms", started.elapsed().as_millis() as u64);
@@ -307,7 +209,7 @@ impl Handle {
             if let Some(id) = error.request_id() {
                 attempt_span.record("request_id", id);
             }
-            let Some(kind) = classify(&error, O::ERRORS).filter(|_| !is_interrupted(&error)) else {
+            let Some(kind) = classify(&error, O::ERRORS) else {
                 return Err(error);
             };
             if attempt >= max {
@@ -324,14 +226,7 @@ impl Handle {
             }
             let delay = inner.config.retry.backoff(attempt);
             tracing::debug!(code = error.code(), ?kind, ?delay, attempt, "retrying");
-            let left = deadline.map_or(delay, |(at, _)| {
-                at.saturating_duration_since(Instant::now())
-            });
-            match &inner.transport {
-                Transport::Direct(_) | Transport::Reqwest(_) => tokio::time::sleep(delay).await,
-                Transport::Blocking(blocking) => blocking.sleep(delay.min(left))?,
-                Transport::Host(_) => tokio::time::sleep(delay.min(left)).await,
-            }
+            tokio::time::sleep(delay).await;
             meta.total_retry_delay += delay;
             attempt += 1;
         }
@@ -342,7 +237,6 @@ impl Handle {
         call: &Call,
         attempt: u32,
         meta: &mut ResponseMetadata,
-        deadline: Option<(Instant, &str)>,
     ) -> Result<O::Output, Error> {
         let inner = &*self.0;
         let now = inner.config.time_source.now();
@@ -352,7 +246,7 @@ impl Handle {
             &mut headers,
             &call.method,
             &call.url,
-            call.body.as_deref(),
+            Some(&call.body[..]).filter(|b| !b.is_empty()),
             &identity,
             &inner.config.region,
             now,
@@ -363,48 +257,20 @@ impl Handle {
             &SDK_REQUEST,
             header_value(&format!("attempt={attempt}; max={}", call.max_attempts))?,
         );
-
-        // The transports that own their sockets get the attempt's limit as a deadline.
-        let attempt_limit = match &inner.transport {
-            Transport::Direct(_) | Transport::Reqwest(_) => None,
-            Transport::Blocking(_) | Transport::Host(_) => inner
-                .config
-                .attempt_timeout
-                .map(|limit| (Instant::now() + limit, attempt_exceeded(limit))),
+        let request = Request {
+            method: &call.method,
+            url: &call.url,
+            headers,
+            body: call.body.clone(),
         };
-        let attempt_deadline = attempt_limit
-            .as_ref()
-            .map(|(at, what)| (*at, what.as_str()));
         let limits = Limits {
-            read_timeout: inner.config.read_timeout,
-            deadline: earlier(attempt_deadline, deadline),
+            max_response_bytes: inner.config.max_response_bytes,
         };
-        let body = call.body.as_deref();
-        let read_timeout = inner.config.read_timeout;
-        let response = match &inner.transport {
-            Transport::Direct(direct) => {
-                let exchange =
-                    direct.exchange(&call.method, &call.url, &headers, body, read_timeout);
-                within(inner.config.attempt_timeout, exchange).await?
-            }
-            Transport::Reqwest(http) => {
-                let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
-                *request.body_mut() = call.body.clone().map(reqwest::Body::from);
-                *request.headers_mut() = headers;
-                within(
-                    inner.config.attempt_timeout,
-                    exchange(http, request, read_timeout),
-                )
-                .await?
-            }
-            Transport::Blocking(blocking) => {
-                blocking.exchange(&call.method, &call.url, &headers, body, limits)?
-            }
-            Transport::Host(host) => {
-                host.exchange(&call.method, &call.url, &headers, body, limits)
-                    .await?
-            }
-        };
+        let response = within(
+            inner.config.attempt_timeout,
+            inner.transport.exchange(request, limits),
+        )
+        .await?;
         let request_id = response
             .headers
             .get("x-amzn-requestid")
@@ -427,31 +293,20 @@ impl Handle {
     }
 }
 
-/// An async transport's exchange, cut short by a timer at the attempt's limit.
+/// An exchange, cut short at the attempt's limit.
 async fn within(
     limit: Option<Duration>,
-    exchange: impl Future<Output = Result<crate::exchange::Response, Error>>,
-) -> Result<crate::exchange::Response, Error> {
+    exchange: impl Future<Output = Result<Response, Error>>,
+) -> Result<Response, Error> {
     match limit {
         Some(limit) => tokio::time::timeout(limit, exchange)
             .await
-            .unwrap_or_else(|_| Err(Error::timeout(attempt_exceeded(limit)))),
+            .unwrap_or_else(|_| {
+                Err(Error::timeout(format!(
+                    "the attempt did not complete within {limit:?}"
+                )))
+            }),
         None => exchange.await,
-    }
-}
-
-fn attempt_exceeded(limit: Duration) -> String {
-    format!("the attempt did not complete within {limit:?}")
-}
-
-/// Whichever deadline comes first (the second on a tie).
-fn earlier<'a>(
-    a: Option<(Instant, &'a str)>,
-    b: Option<(Instant, &'a str)>,
-) -> Option<(Instant, &'a str)> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if a.0 < b.0 { a } else { b }),
-        (a, b) => a.or(b),
     }
 }
 
@@ -462,7 +317,7 @@ fn header_value(value: &str) -> Result<HeaderValue, Error> {
 
 /// `endpoint` with the operation's (already percent-encoded) path and query; the endpoint's own
 /// path, if any, comes first.
-fn request_url(endpoint: &reqwest::Url, path: &str, query: &str) -> reqwest::Url {
+fn request_url(endpoint: &url::Url, path: &str, query: &str) -> url::Url {
     let mut url = endpoint.clone();
     match endpoint.path().trim_end_matches('/') {
         "" => url.set_path(path),
@@ -483,49 +338,6 @@ fn invocation_id() -> HeaderValue {
 
 static INVOCATION_ID: http::HeaderName = http::HeaderName::from_static("amz-sdk-invocation-id");
 static SDK_REQUEST: http::HeaderName = http::HeaderName::from_static("amz-sdk-request");
-
-/// The connections every `Client` of a `Config` shares: the runtime's own sockets, or reqwest's
-/// pool when a proxy is set in the environment. Both use the configuration's TLS settings.
-pub(crate) fn shared_http(
-    connect_timeout: Duration,
-    tls: &TlsSettings,
-) -> Result<SharedHttp, Error> {
-    Ok(if proxy_in_environment() {
-        SharedHttp::Reqwest(http_client(connect_timeout, &*tls.get()?)?)
-    } else {
-        SharedHttp::Direct(Arc::new(DirectTransport::new(tls.clone(), connect_timeout)))
-    })
-}
-
-/// reqwest for a proxy: rustls with the `ring` provider and the Mozilla roots (like botocore's
-/// certifi bundle), HTTP/1.1 keep-alive pool, no redirects, `HTTP(S)_PROXY` / `NO_PROXY`
-/// honoured.
-fn http_client(
-    connect_timeout: Duration,
-    tls: &rustls::ClientConfig,
-) -> Result<reqwest::Client, Error> {
-    // The read timeout is applied per exchange (`exchange.rs`), not by reqwest.
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls.clone())
-        .http1_only()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(connect_timeout)
-        .pool_idle_timeout(Duration::from_secs(60))
-        .tcp_nodelay(true)
-        .build()
-        .map_err(|e| Error::construction(format!("could not build the HTTP client: {e}")))
-}
-
-/// Whether the environment names a proxy (which only the reqwest transport honours).
-fn proxy_in_environment() -> bool {
-    ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"]
-        .iter()
-        .any(|name| {
-            [name.to_string(), name.to_lowercase()]
-                .iter()
-                .any(|n| std::env::var_os(n).is_some_and(|v| !v.is_empty()))
-        })
-}
 
 #[cfg(test)]
 mod tests {
@@ -548,13 +360,13 @@ mod tests {
     #[test]
     fn request_urls_keep_encoded_paths_and_the_endpoint_path() {
         let arn = "arn%3Aaws%3Aivschat%3Aus-east-1%3A123456789012%3Aroom%2FabcdEFGH1234";
-        let plain = reqwest::Url::parse("https://ivschat.us-east-1.amazonaws.com").unwrap();
+        let plain = url::Url::parse("https://ivschat.us-east-1.amazonaws.com").unwrap();
         let url = request_url(&plain, &format!("/tags/{arn}"), "tagKeys=a&tagKeys=b%20c");
         assert_eq!(
             url.as_str(),
             format!("https://ivschat.us-east-1.amazonaws.com/tags/{arn}?tagKeys=a&tagKeys=b%20c")
         );
-        let based = reqwest::Url::parse("http://127.0.0.1:4566/prefix/").unwrap();
+        let based = url::Url::parse("http://127.0.0.1:4566/prefix/").unwrap();
         assert_eq!(
             request_url(&based, "/GetRoom", "").as_str(),
             "http://127.0.0.1:4566/prefix/GetRoom"

@@ -8,6 +8,9 @@ use crate::credentials::{Credentials, ProvideCredentials};
 use crate::endpoint;
 use crate::error::Error;
 use crate::retry::RetryConfig;
+use crate::transport::hyper::HyperTransport;
+use crate::transport::tls::TlsSettings;
+use crate::transport::{DEFAULT_MAX_RESPONSE_BYTES, Transport};
 
 /// Where the client reads the time from (signing, credential expiry). Tests freeze it.
 pub trait TimeSource: fmt::Debug + Send + Sync {
@@ -35,17 +38,14 @@ impl TimeSource for StaticTimeSource {
     }
 }
 
-/// Default connect timeout (as `aws-sdk-rust`).
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
-/// Default read timeout: the longest wait for response bytes (as boto3).
-pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+pub use crate::transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT};
 
 /// A resolved, immutable configuration. Build one with [`Config::builder`].
 #[derive(Clone)]
 pub struct Config {
     pub(crate) region: String,
     /// The endpoint every request goes to, parsed once.
-    pub(crate) endpoint: reqwest::Url,
+    pub(crate) endpoint: url::Url,
     pub(crate) credentials: Arc<dyn ProvideCredentials>,
     pub(crate) retry: RetryConfig,
     pub(crate) connect_timeout: Duration,
@@ -54,9 +54,11 @@ pub struct Config {
     pub(crate) operation_timeout: Option<Duration>,
     pub(crate) time_source: Arc<dyn TimeSource>,
     pub(crate) user_agent: http::HeaderValue,
-    pub(crate) http: crate::client::SharedHttp,
-    /// rustls with the roots trusted (Mozilla's, and any extra ones), shared by the transports.
-    pub(crate) tls: crate::tls::TlsSettings,
+    pub(crate) max_response_bytes: usize,
+    /// The connections the clients of this configuration share.
+    pub(crate) transport: Arc<dyn Transport>,
+    /// rustls with the roots trusted (Mozilla's, and any extra ones).
+    pub(crate) tls: TlsSettings,
 }
 
 impl fmt::Debug for Config {
@@ -71,6 +73,7 @@ impl fmt::Debug for Config {
             .field("attempt_timeout", &self.attempt_timeout)
             .field("operation_timeout", &self.operation_timeout)
             .field("user_agent", &self.user_agent)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -99,6 +102,15 @@ impl Config {
         // Built from a `&str` and checked visible ASCII (see `build`).
         self.user_agent.to_str().unwrap_or_default()
     }
+
+    /// A pool of connections of its own, with this configuration's TLS settings.
+    pub(crate) fn new_transport(&self) -> Arc<dyn Transport> {
+        Arc::new(HyperTransport::new(
+            self.tls.clone(),
+            self.connect_timeout,
+            self.read_timeout,
+        ))
+    }
 }
 
 /// Builds a [`Config`]. Unset values come from the environment (`AWS_REGION`,
@@ -119,6 +131,7 @@ pub struct ConfigBuilder {
     time_source: Option<Arc<dyn TimeSource>>,
     user_agent_suffix: Option<String>,
     extra_root_certificates: Option<Vec<u8>>,
+    max_response_bytes: Option<usize>,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -190,6 +203,12 @@ impl ConfigBuilder {
         self.extra_root_certificates = Some(pem.into());
         self
     }
+    /// The largest response body accepted (16 MiB by default); a larger one fails the call
+    /// with an error naming the limit.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = Some(bytes);
+        self
+    }
     /// How long to wait for a TCP/TLS connection (3.1 s by default).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
@@ -228,7 +247,9 @@ impl ConfigBuilder {
         if self.region.is_some() && self.credentials.is_some() {
             return self;
         }
-        let resolved = crate::credentials::default_chain::load(self.profile_name.as_deref()).await;
+        let tls = TlsSettings::new(self.extra_root_certificates.clone());
+        let resolved =
+            crate::credentials::default_chain::load(self.profile_name.as_deref(), tls).await;
         if self.region.is_none() {
             self.region = env_region().or(resolved.region);
         }
@@ -261,9 +282,10 @@ impl ConfigBuilder {
             .endpoint_url
             .or_else(|| std::env::var("AWS_ENDPOINT_URL_IVSCHAT").ok());
         let endpoint = resolve_endpoint(&region, use_fips, use_dual_stack, endpoint_override)?;
+        let tls = TlsSettings::new(self.extra_root_certificates);
         let credentials = match self.credentials {
             Some(c) => c,
-            None => default_credentials(self.profile_name)?,
+            None => default_credentials(self.profile_name, &tls)?,
         };
         let mut user_agent = format!(
             "ivschat/{} ua/2.1 os/{} lang/rust",
@@ -284,10 +306,16 @@ impl ConfigBuilder {
             })?;
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let read_timeout = self.read_timeout.unwrap_or(Some(DEFAULT_READ_TIMEOUT));
-        let tls = crate::tls::TlsSettings::new(self.extra_root_certificates);
         Ok(Config {
-            http: crate::client::shared_http(connect_timeout, &tls)?,
+            transport: Arc::new(HyperTransport::new(
+                tls.clone(),
+                connect_timeout,
+                read_timeout,
+            )),
             tls,
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             region,
             endpoint,
             credentials,
@@ -304,7 +332,7 @@ impl ConfigBuilder {
     }
 }
 
-fn env_region() -> Option<String> {
+pub(crate) fn env_region() -> Option<String> {
     ["AWS_REGION", "AWS_DEFAULT_REGION"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
@@ -319,7 +347,7 @@ fn resolve_endpoint(
     use_fips: bool,
     use_dual_stack: bool,
     endpoint: Option<String>,
-) -> Result<reqwest::Url, Error> {
+) -> Result<url::Url, Error> {
     let params = endpoint::Params {
         region: Some(region.to_owned()),
         use_fips,
@@ -327,7 +355,7 @@ fn resolve_endpoint(
         endpoint: endpoint.clone(),
     };
     let url = endpoint::resolve(&params).map_err(|e| Error::construction(e.to_string()))?;
-    let parsed = reqwest::Url::parse(&url)
+    let parsed = url::Url::parse(&url)
         .map_err(|e| Error::construction(format!("invalid endpoint URL {url:?}: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(Error::construction(format!(
@@ -343,15 +371,22 @@ fn resolve_endpoint(
 }
 
 #[cfg(feature = "default-credentials")]
-fn default_credentials(profile: Option<String>) -> Result<Arc<dyn ProvideCredentials>, Error> {
+fn default_credentials(
+    profile: Option<String>,
+    tls: &TlsSettings,
+) -> Result<Arc<dyn ProvideCredentials>, Error> {
     Ok(Arc::new(LazyDefaultChain {
         profile,
+        tls: tls.clone(),
         chain: tokio::sync::OnceCell::new(),
     }))
 }
 
 #[cfg(not(feature = "default-credentials"))]
-fn default_credentials(_profile: Option<String>) -> Result<Arc<dyn ProvideCredentials>, Error> {
+fn default_credentials(
+    _profile: Option<String>,
+    _tls: &TlsSettings,
+) -> Result<Arc<dyn ProvideCredentials>, Error> {
     Err(Error::construction(
         "no credentials: set them with Config::builder().credentials(..) or \
          .credentials_provider(..) (this build has no `default-credentials` feature)",
@@ -363,6 +398,7 @@ fn default_credentials(_profile: Option<String>) -> Result<Arc<dyn ProvideCreden
 #[derive(Debug)]
 struct LazyDefaultChain {
     profile: Option<String>,
+    tls: TlsSettings,
     chain: tokio::sync::OnceCell<Option<Arc<dyn ProvideCredentials>>>,
 }
 
@@ -373,9 +409,12 @@ impl ProvideCredentials for LazyDefaultChain {
             let chain = self
                 .chain
                 .get_or_init(|| async {
-                    crate::credentials::default_chain::load(self.profile.as_deref())
-                        .await
-                        .provider
+                    crate::credentials::default_chain::load(
+                        self.profile.as_deref(),
+                        self.tls.clone(),
+                    )
+                    .await
+                    .provider
                 })
                 .await;
             match chain {

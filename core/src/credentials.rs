@@ -265,11 +265,11 @@ pub(crate) mod default_chain {
         pub provider: Option<Arc<dyn ProvideCredentials>>,
     }
 
-    pub(crate) async fn load(profile: Option<&str>) -> Resolved {
-        use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build_https();
+    pub(crate) async fn load(
+        profile: Option<&str>,
+        tls: crate::transport::tls::TlsSettings,
+    ) -> Resolved {
+        let http = crate::transport::smithy::SmithyClient::new(tls);
         let mut loader =
             aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
         if let Some(profile) = profile {

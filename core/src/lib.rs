@@ -18,35 +18,32 @@
 
 #![warn(missing_docs)]
 
-mod blocking;
 pub mod client;
 pub mod config;
 pub mod credentials;
-mod direct;
 pub mod dynamic;
 pub mod endpoint;
 pub mod error;
-mod exchange;
-pub mod host;
-mod http1;
+#[cfg(feature = "messaging")]
+pub mod messaging;
 pub mod operation;
+pub mod options;
 pub mod paginator;
-pub mod polled;
-mod pool;
 #[doc(hidden)]
 pub mod protocol;
 pub mod retry;
 mod signing;
-mod tls;
 #[cfg(test)]
 mod tls_test_server;
+pub(crate) mod transport;
 pub mod types;
 
 pub use client::{Client, ResponseMetadata};
 pub use config::{Config, ConfigBuilder};
 pub use credentials::{Credentials, ProvideCredentials};
-pub use error::{BuildError, Error};
+pub use error::{BuildError, Error, ErrorKind};
 pub use retry::RetryConfig;
+pub use transport::DEFAULT_MAX_RESPONSE_BYTES;
 
 /// What `Debug` prints in place of a secret.
 pub(crate) const REDACTED: &str = "*** Sensitive Data Redacted ***";

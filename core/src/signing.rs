@@ -19,7 +19,7 @@ use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use sha2::{Digest, Sha256};
 
 use crate::error::{BuildError, Error};
-use crate::http1::authority;
+use crate::transport::authority;
 
 const SERVICE: &str = "ivschat";
 static X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
@@ -52,7 +52,7 @@ impl Signer {
         &self,
         headers: &mut http::HeaderMap,
         method: &http::Method,
-        url: &reqwest::Url,
+        url: &url::Url,
         body: Option<&[u8]>,
         identity: &Identity,
         region: &str,
@@ -74,7 +74,7 @@ impl Signer {
         &self,
         headers: &mut http::HeaderMap,
         method: &http::Method,
-        url: &reqwest::Url,
+        url: &url::Url,
         body: Option<&[u8]>,
         credentials: &aws_credential_types::Credentials,
         region: &str,
@@ -193,7 +193,7 @@ impl Signer {
 /// Whether [`Signer::sign_plain`] gives what aws-sigv4 would: no query, a path of unreserved
 /// characters, `/` and `%XX` escapes with no `.` or `..` segment, and a token of visible ASCII
 /// without spaces.
-fn plain_shape(url: &reqwest::Url, token: Option<&str>) -> bool {
+fn plain_shape(url: &url::Url, token: Option<&str>) -> bool {
     let path = url.path();
     url.query().is_none()
         && url.fragment().is_none()
@@ -330,7 +330,7 @@ mod tests {
             .sign_into(
                 &mut headers,
                 method,
-                &reqwest::Url::parse(url).unwrap(),
+                &url::Url::parse(url).unwrap(),
                 body,
                 &identity,
                 "us-east-1",
@@ -459,7 +459,7 @@ mod tests {
                 hosts[i as usize % hosts.len()],
                 paths[(i / 5) as usize % paths.len()]
             );
-            let url = reqwest::Url::parse(&url).unwrap();
+            let url = url::Url::parse(&url).unwrap();
             let method = [http::Method::POST, http::Method::GET, http::Method::DELETE]
                 [i as usize % 3]
                 .clone();
@@ -497,7 +497,7 @@ mod tests {
 
     #[test]
     fn other_shapes_go_through_aws_sigv4() {
-        let parse = |u: &str| reqwest::Url::parse(u).unwrap();
+        let parse = |u: &str| url::Url::parse(u).unwrap();
         assert!(!plain_shape(&parse("https://h/tags/x?tagKeys=a"), None));
         assert!(!plain_shape(&parse("https://h/a%2"), None));
         assert!(!plain_shape(&parse("https://h/a!b"), None));

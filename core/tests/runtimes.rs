@@ -34,7 +34,7 @@ async fn a_sibling_on_another_runtime_has_its_own_pool_and_shares_credentials() 
     let client = client_with(&server.url, |b| {
         b.credentials_provider(Counting(calls.clone()))
     });
-    let sibling = client.with_own_connections().expect("sibling");
+    let sibling = client.with_own_connections();
     assert_eq!(
         sibling.config().endpoint_url(),
         client.config().endpoint_url()

@@ -1,16 +1,12 @@
-//! The transports that own their sockets, against a server that scripts its responses: the
-//! default async one (`direct.rs`, calls awaited on the test's runtime) and the blocking one
-//! (`Client::with_blocking_io`; each call runs as a binding's synchronous call would: `block_on`
-//! of a current-thread runtime on a thread of its own). Both give the same calls, retries,
-//! framings and timeouts.
+//! The transport against a server that scripts its responses, driven two ways: calls awaited on
+//! the test's multi-thread runtime, and calls run as a binding's synchronous calls are: `block_on`
+//! of one shared current-thread runtime from threads of their own. Both give the same calls,
+//! retries, framings and timeouts.
 
 mod support;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use ivschat::client::{Interrupt, is_interrupted};
 use ivschat::operation::GetRoomOutput;
 use support::*;
 
@@ -18,28 +14,32 @@ const ROOM: &str =
     r#"{"arn":"arn:aws:ivschat:us-east-1:123456789012:room/abcdEFGH1234","id":"abcdEFGH1234"}"#;
 
 fn blocking(url: &str) -> ivschat::Client {
-    blocking_with(url, |b| b, None)
+    blocking_with(url, |b| b)
 }
 
 fn blocking_with(
     url: &str,
     f: impl FnOnce(ivschat::ConfigBuilder) -> ivschat::ConfigBuilder,
-    interrupt: Option<Interrupt>,
 ) -> ivschat::Client {
     client_with(url, f)
-        .with_blocking_io(interrupt)
-        .expect("blocking client")
 }
 
-/// A GetRoom call driven to its end on a thread of its own.
+/// The current-thread runtime the blocking calls of every test share, as a binding's do.
+fn blocking_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    })
+}
+
+/// A GetRoom call driven to its end by `block_on` on a thread of its own.
 async fn call(client: &ivschat::Client) -> Result<GetRoomOutput, ivschat::Error> {
     let client = client.clone();
     tokio::task::spawn_blocking(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(client.get_room().identifier(ROOM_ARN).send())
+        blocking_runtime().block_on(client.get_room().identifier(ROOM_ARN).send())
     })
     .await
     .expect("the call's thread")
@@ -66,7 +66,7 @@ impl Kind {
     ) -> ivschat::Client {
         match self {
             Kind::Direct => client_with(url, f),
-            Kind::Blocking => blocking_with(url, f, None),
+            Kind::Blocking => blocking_with(url, f),
         }
     }
 
@@ -238,7 +238,13 @@ async fn a_large_body_arriving_over_many_reads_is_read_whole() {
             let out = kind.call(&client).await.expect("call");
             assert_eq!(out.name().map(str::len), Some(300_000));
         }
-        assert_eq!(server.connections(), 1);
+        // On a multi-thread runtime the pool may open a second connection while the first is
+        // being returned to it (hyper-util's checkout races a new connection).
+        let most = match kind {
+            Kind::Direct => 2,
+            Kind::Blocking => 1,
+        };
+        assert!(server.connections() <= most, "{}", server.connections());
     }
 }
 
@@ -337,30 +343,6 @@ async fn a_connect_failure_is_a_connection_error_naming_the_address() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_interrupt_stops_a_waiting_call_and_it_is_not_retried() {
-    let server = ScriptedServer::start(vec![Step::Stall(
-        Duration::from_secs(30),
-        Box::new(json(200, ROOM)),
-    )])
-    .await;
-    let stop = Arc::new(AtomicBool::new(false));
-    let asked = stop.clone();
-    let interrupt: Interrupt = Arc::new(move || asked.load(Ordering::Relaxed));
-    let client = blocking_with(&server.url, |b| b, Some(interrupt));
-    let started = Instant::now();
-    let pending = tokio::spawn({
-        let client = client.clone();
-        async move { call(&client).await }
-    });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    stop.store(true, Ordering::Relaxed);
-    let err = pending.await.unwrap().unwrap_err();
-    assert!(is_interrupted(&err), "{err:?}");
-    assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(server.requests().len(), 1);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn threads_calling_one_client_each_get_their_answer() {
     let server = ScriptedServer::start(vec![json(200, ROOM); 64]).await;
     let client = blocking(&server.url);
@@ -378,5 +360,47 @@ async fn threads_calling_one_client_each_get_their_answer() {
         c.await.unwrap();
     }
     assert_eq!(server.requests().len(), 64);
-    assert!(server.connections() <= 8, "{}", server.connections());
+    // Connections are reused; the pool may race a few extra open (hyper-util's checkout).
+    assert!(server.connections() <= 16, "{}", server.connections());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_outliving_its_runtime_opens_connections_on_the_next_without_a_retry() {
+    let server = ScriptedServer::start(vec![json(200, ROOM); 3]).await;
+    let client = client(&server.url);
+    for _ in 0..3 {
+        let client = client.clone();
+        tokio::task::spawn_blocking(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            ok(runtime.block_on(client.get_room().identifier(ROOM_ARN).send()));
+        })
+        .await
+        .expect("the call's thread");
+    }
+    let requests = server.requests();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.header("amz-sdk-request") == Some("attempt=1; max=3")),
+        "no call needed a retry"
+    );
+    assert_eq!(server.connections(), 3, "one connection per runtime");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_client_called_from_two_runtimes_in_turn_answers_on_both() {
+    let server = ScriptedServer::start(vec![json(200, ROOM); 6]).await;
+    let client = client(&server.url);
+    for _ in 0..3 {
+        let on_blocking = tokio::time::timeout(Duration::from_secs(10), call(&client));
+        ok(on_blocking.await.expect("the blocking runtime's call hung"));
+        let here = client.get_room().identifier(ROOM_ARN).send();
+        ok(tokio::time::timeout(Duration::from_secs(10), here)
+            .await
+            .expect("this runtime's call hung"));
+    }
+    assert_eq!(server.connections(), 2, "one pooled connection per runtime");
 }

@@ -1,6 +1,8 @@
-//! `ivschat-core-bench URL [CALLS] [ROUNDS] [ONLY]`: sequential GetRoom calls against a canned server
+//! `ivschat-core-bench URL [CALLS] [ROUNDS] [ONLY]`: GetRoom calls against a canned server
 //! (`ivschat-canned-server`), each way a binding drives the core, next to a raw client that
-//! writes pre-built request bytes on one keep-alive socket. Prints µs and CPU µs per call.
+//! writes pre-built request bytes on one keep-alive socket, and next to the same signing on
+//! hyper-util's pooled client. Prints µs and CPU µs per sequential call, then calls per second
+//! with 64 in flight on a two-worker runtime.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -184,51 +186,72 @@ fn spawn_and_wait(runtime: &tokio::runtime::Handle, client: &ivschat::Client) {
     rx.recv().expect("answer").expect("call");
 }
 
-/// The canned server's answer to one GetRoom, as bytes.
-fn canned_response(url: &str) -> Vec<u8> {
-    let host = url.trim_start_matches("http://");
-    let mut socket = TcpStream::connect(host).expect("connect");
-    let body = format!(r#"{{"identifier": "{ARN}"}}"#);
-    let request = format!(
-        "POST /GetRoom HTTP/1.1\r\nhost: {host}\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    socket.write_all(request.as_bytes()).expect("write");
-    let mut buf = vec![0u8; 65536];
-    let length = read_response(&mut socket, &mut buf);
-    buf.truncate(length);
-    buf
+/// The same signing and typed parsing on hyper-util's pooled client (what reqwest and
+/// aws-smithy-http-client are built on): each connection runs in a task of its own.
+fn pooled_hyper_util(
+    url: &str,
+) -> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Clone + Send + use<>
+{
+    use aws_smithy_runtime_api::client::identity::Identity;
+    use http_body_util::BodyExt;
+    let pool = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Full<bytes::Bytes>>();
+    let identity: Identity =
+        aws_credential_types::Credentials::new("test", "test", None, None, "bench").into();
+    let target = format!("{url}/GetRoom");
+    move || {
+        let (pool, identity, target) = (pool.clone(), identity.clone(), target.clone());
+        Box::pin(async move {
+            let body = serde_json::to_vec(&serde_json::json!({ "identifier": ARN })).expect("body");
+            let (instructions, _) = sign_get_room(&identity, &target, &body).into_parts();
+            let mut request = http::Request::post(&target)
+                .header("content-type", "application/json")
+                .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+                .expect("request");
+            for h in instructions.into_parts().0 {
+                request
+                    .headers_mut()
+                    .insert(h.name(), h.value().parse().expect("value"));
+            }
+            let response = pool.request(request).await.expect("send");
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .expect("body")
+                .to_bytes();
+            let out: ivschat::operation::GetRoomOutput =
+                serde_json::from_slice(&body).expect("parse");
+            std::hint::black_box(out);
+        })
+    }
 }
 
-/// The core's whole work for one call with no socket: host I/O (the Node binding's path), each
-/// request answered at once with the canned server's bytes from memory. Its CPU per call is what
-/// the core adds to any transport's.
-fn host_in_memory(url: &str, rt: &tokio::runtime::Runtime) -> impl FnMut() {
-    use std::future::Future;
-    use std::task::{Context, Poll, Waker};
-    let canned = canned_response(url);
-    let (host_client, io) = client(url)
-        .with_host_io(std::sync::Arc::new(|| {}))
-        .expect("host client");
-    let io = io.expect("host I/O (no proxy set)");
-    let text = serde_json::json!({ "identifier": ARN }).to_string();
-    let _runtime = rt.enter();
-    move || {
-        let _runtime = rt.enter();
-        let mut call = std::pin::pin!(host_client.call_json_text_with_metadata("GetRoom", &text));
-        let mut cx = Context::from_waker(Waker::noop());
-        loop {
-            if let Poll::Ready((out, _)) = call.as_mut().poll(&mut cx) {
-                std::hint::black_box(out.expect("call"));
-                return;
-            }
-            for action in io.take_actions() {
-                if let ivschat::host::HostAction::Send(request) = action {
-                    io.feed(request.id, &canned);
-                }
-            }
+/// Calls per second with `in_flight` callers, each making `calls` calls one after another.
+fn throughput<F>(runtime: &tokio::runtime::Runtime, in_flight: usize, calls: usize, one: F) -> f64
+where
+    F: Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+        + Clone
+        + Send
+        + 'static,
+{
+    let started = Instant::now();
+    runtime.block_on(async {
+        let callers: Vec<_> = (0..in_flight)
+            .map(|_| {
+                let one = one.clone();
+                tokio::spawn(async move {
+                    for _ in 0..calls {
+                        one().await;
+                    }
+                })
+            })
+            .collect();
+        for caller in callers {
+            caller.await.expect("caller");
         }
-    }
+    });
+    (in_flight * calls) as f64 / started.elapsed().as_secs_f64()
 }
 
 type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);
@@ -247,38 +270,19 @@ fn main() {
         .build()
         .expect("runtime");
     let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
     let typed = client(&url);
-    let blocking = typed.with_blocking_io(None).expect("blocking client");
     let untimed = client_with(&url, |b| b.read_timeout(None));
-    let multi_client = client(&url);
     let params = serde_json::json!({ "identifier": ARN });
     let text = params.to_string();
-
-    let idle = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    // A timer that stays pending (no per-call registration): does a finite epoll timeout cost?
-    idle.spawn(async { tokio::time::sleep(Duration::from_secs(3600)).await });
-    let untimed_idle = client_with(&url, |b| b.read_timeout(None));
-    // A current-thread runtime on a thread of its own (callers hand it calls and wait).
-    let dedicated = {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let handle = rt.handle().clone();
-        std::thread::spawn(move || rt.block_on(std::future::pending::<()>()));
-        handle
-    };
-    let dedicated_client = client(&url);
     let hyper_rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
+    let pooled = pooled_hyper_util(&url);
     let mut variants: Vec<Variant> = vec![
         ("raw keep-alive client", Box::new(raw_client(&url))),
         (
@@ -286,23 +290,15 @@ fn main() {
             Box::new(sign_only(&url)),
         ),
         (
-            "call_json_text over host I/O, answered from memory (no socket)",
-            Box::new(host_in_memory(&url, &current)),
-        ),
-        (
-            "signed hyper connection, no reqwest (current-thread)",
+            "signed hyper connection, its own task (current-thread)",
             Box::new(hyper_direct(&url, &hyper_rt)),
         ),
         (
-            "typed, blocking I/O on the calling thread (Python `Client`)",
-            Box::new(|| {
-                current
-                    .block_on(blocking.get_room().identifier(ARN).send())
-                    .expect("call");
-            }),
+            "signed hyper-util pooled client (current-thread)",
+            Box::new(|| hyper_rt.block_on(pooled())),
         ),
         (
-            "typed, caller drives a current-thread runtime",
+            "typed, caller drives a current-thread runtime (Python `Client`)",
             Box::new(|| {
                 current
                     .block_on(typed.get_room().identifier(ARN).send())
@@ -318,33 +314,6 @@ fn main() {
             }),
         ),
         (
-            "typed, current-thread, no read timeout, a long timer pending",
-            Box::new(|| {
-                idle.block_on(untimed_idle.get_room().identifier(ARN).send())
-                    .expect("call");
-            }),
-        ),
-        (
-            "typed, current-thread, in a 5 s timeout",
-            Box::new(|| {
-                current
-                    .block_on(async {
-                        let call = typed.get_room().identifier(ARN).send();
-                        tokio::time::timeout(Duration::from_secs(5), call).await
-                    })
-                    .expect("in time")
-                    .expect("call");
-            }),
-        ),
-        (
-            "call_json (Value), current-thread",
-            Box::new(|| {
-                current
-                    .block_on(typed.call_json("GetRoom", params.clone()))
-                    .expect("call");
-            }),
-        ),
-        (
             "call_json_text, current-thread",
             Box::new(|| {
                 let (out, _) =
@@ -353,30 +322,8 @@ fn main() {
             }),
         ),
         (
-            "typed, block_on a multi-thread runtime",
-            Box::new(|| {
-                multi
-                    .block_on(multi_client.get_room().identifier(ARN).send())
-                    .expect("call");
-            }),
-        ),
-        (
-            "typed, spawned on a multi-thread runtime",
-            Box::new(|| {
-                let c = multi_client.clone();
-                multi
-                    .block_on(multi.spawn(async move { c.get_room().identifier(ARN).send().await }))
-                    .expect("join")
-                    .expect("call");
-            }),
-        ),
-        (
-            "typed, spawned on a multi-thread runtime, answer by channel",
-            Box::new(|| spawn_and_wait(multi.handle(), &multi_client)),
-        ),
-        (
-            "typed, spawned on a current-thread runtime on its own thread, answer by channel",
-            Box::new(|| spawn_and_wait(&dedicated, &dedicated_client)),
+            "typed, spawned on a multi-thread runtime, answer by channel (Node, `AsyncClient`)",
+            Box::new(|| spawn_and_wait(multi.handle(), &typed)),
         ),
     ];
     variants.retain(|(name, _)| name.starts_with("raw") || name.contains(only.as_str()));
@@ -404,4 +351,40 @@ fn main() {
             wall - raw
         );
     }
+
+    const IN_FLIGHT: usize = 64;
+    let per_caller = (calls / IN_FLIGHT).max(20);
+    let ours = {
+        let client = client(&url);
+        move || -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+            let client = client.clone();
+            Box::pin(async move {
+                client
+                    .get_room()
+                    .identifier(ARN)
+                    .send()
+                    .await
+                    .expect("call");
+            })
+        }
+    };
+    // A pool of its own: hyper-util's connections live on the runtime that opened them.
+    let pooled = pooled_hyper_util(&url);
+    throughput(&multi, IN_FLIGHT, per_caller, ours.clone());
+    throughput(&multi, IN_FLIGHT, per_caller, pooled.clone());
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        a.push(throughput(&multi, IN_FLIGHT, per_caller, ours.clone()));
+        b.push(throughput(&multi, IN_FLIGHT, per_caller, pooled.clone()));
+    }
+
+    println!(
+        "\n{IN_FLIGHT} in flight on a two-worker runtime, {rounds} interleaved rounds of \
+         {} calls, medians\n",
+        IN_FLIGHT * per_caller
+    );
+    println!("| client | calls/s |");
+    println!("|---|---|");
+    println!("| typed ivschat client | {:.0} |", median(a));
+    println!("| signed hyper-util pooled client | {:.0} |", median(b));
 }

@@ -236,7 +236,80 @@ macro_rules! modeled_meta {
 }
 for_each_modeled_error!(modeled_meta);
 
+/// What sort of failure an [`Error`] is: what a binding maps to its own error classes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A modeled service error (`ResourceNotFoundException`...).
+    Service,
+    /// A service error this library does not model.
+    Unhandled,
+    /// No response: DNS, connect, reset, TLS, an unreadable response.
+    Transport,
+    /// A timeout elapsed.
+    Timeout,
+    /// No credentials.
+    Credentials,
+    /// A success response that could not be parsed.
+    Response,
+    /// A bad configuration.
+    Construction,
+    /// An input that cannot be sent.
+    Input,
+}
+
+impl ErrorKind {
+    /// `service`, `unhandled`, `transport`, `timeout`, `credentials`, `response`,
+    /// `construction` or `input`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Service => "service",
+            ErrorKind::Unhandled => "unhandled",
+            ErrorKind::Transport => "transport",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Credentials => "credentials",
+            ErrorKind::Response => "response",
+            ErrorKind::Construction => "construction",
+            ErrorKind::Input => "input",
+        }
+    }
+}
+
 impl Error {
+    /// What sort of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Unhandled(_) => ErrorKind::Unhandled,
+            Error::Transport(_) => ErrorKind::Transport,
+            Error::Timeout(_) => ErrorKind::Timeout,
+            Error::Credentials(_) => ErrorKind::Credentials,
+            Error::InvalidResponse(_) => ErrorKind::Response,
+            Error::Construction(_) => ErrorKind::Construction,
+            Error::InvalidInput(_) => ErrorKind::Input,
+            _ => ErrorKind::Service,
+        }
+    }
+
+    /// Everything a binding shows of this error, with JavaScript-style keys: `kind`, `code`,
+    /// `message`, `status`, `requestId`, `retryable`, `fields` (the modeled members) and
+    /// `member` (the input member to blame).
+    pub fn to_json(&self) -> serde_json::Value {
+        let member = match self {
+            Error::InvalidInput(b) => b.member(),
+            _ => None,
+        };
+        serde_json::json!({
+            "kind": self.kind().as_str(),
+            "code": self.code(),
+            "message": self.message(),
+            "status": self.http_status(),
+            "requestId": self.request_id(),
+            "retryable": self.is_retryable(),
+            "fields": serde_json::Value::Object(self.fields()),
+            "member": member,
+        })
+    }
+
     /// The metadata of this error; `None` only for [`Error::InvalidInput`].
     pub fn meta(&self) -> Option<&ErrorMetadata> {
         if let Some(meta) = self.service_meta() {
@@ -308,6 +381,14 @@ impl Error {
         let source = source.into();
         let meta = ErrorMetadata::local("ConnectionError", describe_chain(&*source));
         Error::Transport(TransportError::with_source(meta, source))
+    }
+
+    /// A response the client will not read (over its size limit): not retried.
+    pub(crate) fn response_refused(message: impl Into<String>) -> Self {
+        Error::InvalidResponse(ResponseError::new(ErrorMetadata::local(
+            "ResponseParseError",
+            message,
+        )))
     }
 
     pub(crate) fn timeout(message: impl Into<String>) -> Self {

@@ -2,7 +2,7 @@
 // The messaging conformance oracle: drives the official client (amazon-ivs-chat-messaging,
 // with the `ws` polyfill) against a local `ws` server, feeds it the frames of inputs.mjs and
 // records what it emits, rejects, resolves and sends. Writes
-// tests/conformance/cases/messaging.json; with --check, regenerates in memory and exits 1 if the
+// tests/conformance/messaging.json; with --check, regenerates in memory and exits 1 if the
 // committed file differs.
 //
 //   cd tools/oracle/messaging && npm ci && node generate.mjs [--check]
@@ -24,7 +24,7 @@ import { frameCases, requestCases, endpointCases } from './inputs.mjs';
 globalThis.WebSocket = WebSocket;
 
 const here = dirname(fileURLToPath(import.meta.url));
-const OUT = join(here, '..', '..', '..', 'tests', 'conformance', 'cases', 'messaging.json');
+const OUT = join(here, '..', '..', '..', 'tests', 'conformance', 'messaging.json');
 const version = (name) => JSON.parse(readFileSync(join(here, 'node_modules', name, 'package.json'), 'utf8')).version;
 const SDK_VERSION = version('amazon-ivs-chat-messaging');
 const WS_VERSION = version('ws');

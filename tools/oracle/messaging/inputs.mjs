@@ -1,5 +1,5 @@
 // Inputs of the messaging conformance cases, written by hand. Every expectation in
-// tests/conformance/cases/messaging.json is what the official client did with them
+// tests/conformance/messaging.json is what the official client did with them
 // (generate.mjs); only `ivschat` deviations are declared here, with the reason.
 
 const T = '2022-10-11T12:46:41.723Z';
