@@ -241,6 +241,9 @@ impl ProvideCredentials for AwsProvider {
 #[cfg(feature = "default-credentials")]
 fn describe_aws_error(e: &aws_credential_types::provider::error::CredentialsError) -> String {
     let mut text = e.to_string();
+    if !cfg!(feature = "sso") && format!("{e:?}").contains("feature(s) enabled: sso") {
+        text.push_str(" (a profile that signs in with SSO needs ivschat's `sso` cargo feature)");
+    }
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         let part = s.to_string();

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# ivschat against aws-sdk-ivschat: throughput on one canned server (sdk-throughput), then the clean
+# release build time and stripped size of the same hello world with each (default features).
+# Run by `make bench`; each project has its own Cargo.lock and target dir under target/sdk-bench.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+OUT="$ROOT/target/sdk-bench"
+mkdir -p "$OUT"
+
+CARGO_TARGET_DIR="$ROOT/target/bench-build" cargo build --release -q -p ivschat-canned-server
+CARGO_TARGET_DIR="$OUT/throughput" cargo build --release -q --manifest-path "$HERE/throughput/Cargo.toml"
+log="$(mktemp)"
+"$ROOT/target/bench-build/release/ivschat-canned-server" --threads 1 >"$log" &
+server=$!
+trap 'kill "$server" 2>/dev/null; rm -f "$log"' EXIT
+for _ in $(seq 50); do grep -q "listening on" "$log" && break; sleep 0.1; done
+url="$(sed -n 's/.*listening on //p' "$log")"
+"$OUT/throughput/release/sdk-throughput" "$url" "${BENCH_ROUNDS:-5}"
+
+# Clean builds, alternating, so the machine's load hits both alike. Dependencies are downloaded
+# first (cargo fetch) so only compilation is timed.
+echo
+echo "| hello world | clean release build (s) | stripped binary (bytes) |"
+echo "|---|---|---|"
+for project in hello-ivschat hello-sdk; do
+  cargo fetch -q --manifest-path "$HERE/$project/Cargo.toml"
+done
+for round in $(seq "${BUILD_ROUNDS:-1}"); do
+  for project in hello-ivschat hello-sdk; do
+    target="$OUT/$project"
+    rm -rf "$target"
+    start=$(date +%s.%N)
+    CARGO_TARGET_DIR="$target" cargo build --release -q --manifest-path "$HERE/$project/Cargo.toml"
+    end=$(date +%s.%N)
+    size=$(stat -c %s "$target/release/$project")
+    printf '| %s (round %s) | %.1f | %s |\n' "$project" "$round" "$(echo "$end - $start" | bc)" "$size"
+  done
+done
