@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,10 @@ def isolate_environment() -> None:
     os.environ["AWS_CONFIG_FILE"] = "/nonexistent/aws-config"
     os.environ["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent/aws-credentials"
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    # botocore reads epoch numbers and offset-less strings in the local zone; pin it so the
+    # cases at the edges of years 1-9999 do not depend on the host.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
 
 
 isolate_environment()
@@ -161,7 +166,8 @@ def request_expectation(request: AWSPreparedRequest) -> dict[str, Json]:
 def neutral(value: Json) -> Json:
     """botocore output -> neutral JSON (UTC timestamps with 6 fractional digits)."""
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        utc = value.astimezone(dt.timezone.utc)  # OverflowError when the UTC instant leaves years 1-9999
+        return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%fZ")  # %Y is not zero-padded
     if isinstance(value, Mapping):
         return {key: neutral(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -203,17 +209,21 @@ class Outcome:
 
 def run_call(fn: Callable[[], Json], status: int) -> Outcome:
     """Run one client call and describe its outcome as a ``then`` object."""
+    parse_error = {"error": {"code": "ResponseParseError", "message": "", "status": status, "fields": {}}}
     try:
-        return Outcome({"output": output_of(fn())})
+        parsed = fn()
     except ClientError as error:
         return Outcome({"error": client_error(error)})
     except HTTPClientError as error:
         return Outcome({"error": transport_error(error)})
     except Exception as error:  # botocore let a non-ClientError escape the parser
-        return Outcome(
-            {"error": {"code": "ResponseParseError", "message": "", "status": status, "fields": {}}},
-            note=f"botocore raised {type(error).__name__} instead of a ClientError.",
-        )
+        return Outcome(parse_error, note=f"botocore raised {type(error).__name__} instead of a ClientError.")
+    try:
+        return Outcome({"output": output_of(parsed)})
+    except OverflowError:
+        return Outcome(parse_error, note=(
+            "botocore returned a datetime whose UTC instant is outside years 1-9999 (Python cannot "
+            "convert it to UTC); neutral JSON cannot hold it, so runners report ResponseParseError."))
 
 
 def parse_synthetic(

@@ -268,6 +268,84 @@ def timestamp_cases() -> list[dict[str, Json]]:
     return cases
 
 
+LEAP_NOTE = ("botocore (dateutil) rejects second 60, leap second or not, with ValueError: the call fails, so "
+             "runners report ResponseParseError. (The JS SDK rolls it into the next second.)")
+YEAR_RANGE_NOTE = "botocore (Python datetime) holds years 1-9999 only; outside them runners report ResponseParseError."
+EPOCH_ROUNDING_NOTE = ("An epoch number is rounded to the nearest microsecond, ties to even, as Python's "
+                       "datetime.fromtimestamp does on the float (string fractions are truncated instead).")
+
+
+def json_ok(text: str, status: int = 200) -> dict[str, Json]:
+    """`ok` for a body json.dumps cannot write (1e400, deep nesting)."""
+    return raw(status, text, {"content-type": "application/json", "x-amzn-requestid": REQUEST_ID})
+
+
+def nested(depth: int, opener: str = "[") -> str:
+    closer = {"[": "]", '{"a": ': "}"}[opener]
+    return opener * depth + ("1" if opener != "[" else "") + closer * depth
+
+
+def timestamp_edge_cases() -> list[dict[str, Json]]:
+    both = {
+        "timestamp-leap-second": ("2016-12-31T23:59:60Z", LEAP_NOTE),
+        "timestamp-year-1": ("0001-01-01T00:00:00Z", None),
+        "timestamp-year-9999": ("9999-12-31T23:59:59.999999Z", None),
+        "timestamp-year-0": ("0000-01-01T00:00:00Z", YEAR_RANGE_NOTE),
+        "timestamp-year-10000": ("10000-01-01T00:00:00Z", YEAR_RANGE_NOTE),
+        "timestamp-offset-into-year-10000": ("9999-12-31T23:59:59-01:00", YEAR_RANGE_NOTE),
+        "timestamp-offset-into-year-0": ("0001-01-01T00:00:00+01:00", YEAR_RANGE_NOTE),
+    }
+    cases = [resp(name, "GetRoom", GET_ROOM, ok({"arn": ROOM_ARN, "createTime": value, "updateTime": value}),
+                  **({"note": note} if note else {}))
+             for name, (value, note) in both.items()]
+    cases += [
+        resp("timestamp-leap-second-fraction", "GetRoom", GET_ROOM,
+             ok({"arn": ROOM_ARN, "createTime": T1, "updateTime": "2016-12-31T23:59:60.5Z"}), note=LEAP_NOTE),
+        resp("timestamp-leap-second-offset", "GetRoom", GET_ROOM,
+             ok({"arn": ROOM_ARN, "createTime": "2017-01-01T00:59:60+01:00", "updateTime": T2}), note=LEAP_NOTE),
+        resp("timestamp-leap-second", "CreateChatToken", TOKEN_PARAMS, ok({
+            "token": "v1:eyJhbGciOi.token", "tokenExpirationTime": "2016-12-31T23:59:60Z",
+            "sessionExpirationTime": "2017-01-01T00:00:00Z"}), note=LEAP_NOTE),
+        resp("timestamp-leap-second-in-list", "ListRooms", {},
+             ok({"rooms": [room_summary(), room_summary(updateTime="2016-12-31T23:59:60Z")]}), note=LEAP_NOTE),
+        resp("timestamp-negative-year", "GetRoom", GET_ROOM, ok({"arn": ROOM_ARN, "createTime": "-0001-01-01T00:00:00Z"}),
+             deviation={"why": "dateutil drops the sign and reads year 1 (0001-01-01T00:00:00Z); ivschat rejects a "
+                               "year outside 1-9999 rather than return another instant.",
+                        "then": PARSE_FAILURE["then"]}),
+    ]
+    epochs = {
+        "timestamp-epoch-milliseconds": ("1700000000.123", None),
+        "timestamp-epoch-7-digits": ("1700000000.1234567", EPOCH_ROUNDING_NOTE),
+        "timestamp-epoch-rounds-into-next-second": ("1700000000.9999995", EPOCH_ROUNDING_NOTE),
+        "timestamp-epoch-negative-fraction": ("-1.5", None),
+        "timestamp-epoch-year-1": ("-62135596800", None),
+        "timestamp-epoch-last-second-of-9999": ("253402300799.999", EPOCH_ROUNDING_NOTE),
+        "timestamp-epoch-year-0": ("-62135596801", YEAR_RANGE_NOTE),
+        "timestamp-epoch-year-10000": ("253402300800", YEAR_RANGE_NOTE),
+        "timestamp-epoch-beyond-int64": ("100000000000000000000", YEAR_RANGE_NOTE),
+        "timestamp-epoch-1e300": ("1e300", YEAR_RANGE_NOTE),
+        "timestamp-epoch-1e400": ("1e400", YEAR_RANGE_NOTE + " Python's json reads 1e400 as infinity."),
+        "timestamp-epoch-numeric-string": ('"1700000000.123"', "botocore tries float() on a string before dateutil."),
+    }
+    cases += [resp(name, "GetRoom", GET_ROOM, json_ok('{"arn": "%s", "createTime": %s}' % (ROOM_ARN, text)),
+                   note=" ".join(n for n in (NUMBER_NOTE, note) if n))
+              for name, (text, note) in epochs.items()]
+    return cases
+
+
+def unreadable_output_cases() -> list[dict[str, Json]]:
+    """Bodies serde_json cannot hold as a whole, where the odd part is a member nobody reads."""
+    arn = json.dumps(ROOM_ARN)
+    return [
+        resp("unknown-member-1e400", "GetRoom", GET_ROOM, json_ok('{"arn": %s, "score": 1e400}' % arn)),
+        resp("unknown-member-nested-500", "GetRoom", GET_ROOM, json_ok('{"arn": %s, "deep": %s}' % (arn, nested(500)))),
+        resp("unknown-member-nested-10000", "GetRoom", GET_ROOM, json_ok('{"arn": %s, "deep": %s}' % (arn, nested(10000))),
+             deviation={"why": "Python's json raises RecursionError about 1,000 levels down; ivschat skips an unknown "
+                               "member without recursing and returns the output botocore gives without it.",
+                        "as_if": json_ok('{"arn": %s}' % arn)}),
+    ]
+
+
 def full_output_cases() -> list[dict[str, Json]]:
     return [
         resp("full", "CreateChatToken", TOKEN_PARAMS, ok({
@@ -389,6 +467,7 @@ def empty_body_cases() -> list[dict[str, Json]]:
 
 RESPONSES: list[dict[str, Json]] = (
     full_output_cases() + sparse_output_cases() + timestamp_cases() + quirk_output_cases() + empty_body_cases()
+    + timestamp_edge_cases() + unreadable_output_cases()
 )
 
 # --------------------------------------------------------------------------- errors
@@ -538,8 +617,107 @@ def unknown_and_raw_error_cases() -> list[dict[str, Json]]:
     ]
 
 
+MEMBER_BY_MEMBER = ("ivschat reads modeled error members one by one: a member of the wrong type is lost alone, and "
+                    "the error is what botocore gives for the body without it.")
+
+
+def without(body: dict[str, Json], *members: str) -> dict[str, Json]:
+    return {k: v for k, v in body.items() if k not in members}
+
+
+def lost_member(status: int, body: dict[str, Json], code: str, *members: str, why: str) -> dict[str, Json]:
+    """A deviation: botocore fails or keeps an ill-typed value; ivschat drops `members` only."""
+    return {"why": f"{why} {MEMBER_BY_MEMBER}", "as_if": error_response(status, without(body, *members), code)}
+
+
+def member_type_cases() -> list[dict[str, Json]]:
+    field_list = ERROR_FIELDS["ValidationException"]["fieldList"]
+    room = {"resourceId": "abcdEFGH1234", "resourceType": "ROOM"}
+    bodies = {
+        "field-list-string": {"message": "m", "reason": "FIELD_VALIDATION_FAILED", "fieldList": "name is too long"},
+        "field-list-bad-item": {"message": "m", "reason": "FIELD_VALIDATION_FAILED", "fieldList": [field_list[0], 5]},
+        "reason-number": {"message": "m", "reason": 5, "fieldList": field_list},
+        "message-null": {"message": None, "reason": "OTHER", "fieldList": field_list},
+        "resource-id-number": {"message": "m", **room, "resourceId": 5},
+        "limit-string": {"message": "m", **room, "limit": "fifty"},
+    }
+    validation = "ValidationException"
+    quota = "ServiceQuotaExceededException"
+    return [
+        err("validation-field-list-string", "CreateRoom", {}, error_response(400, bodies["field-list-string"], validation),
+            deviation=lost_member(400, bodies["field-list-string"], validation, "fieldList",
+                                  why="botocore raises AttributeError (it iterates the string's characters as structures).")),
+        err("validation-field-list-bad-item", "CreateRoom", {}, error_response(400, bodies["field-list-bad-item"], validation),
+            deviation=lost_member(400, bodies["field-list-bad-item"], validation, "fieldList",
+                                  why="botocore raises AttributeError on the item 5.")),
+        err("validation-reason-number", "CreateRoom", {}, error_response(400, bodies["reason-number"], validation),
+            deviation=lost_member(400, bodies["reason-number"], validation, "reason",
+                                  why="botocore passes the number 5 through as the enum string reason.")),
+        err("validation-reason-null", "CreateRoom", {},
+            error_response(400, {"message": "m", "reason": None, "fieldList": field_list}, validation)),
+        err("validation-message-null", "CreateRoom", {}, error_response(400, bodies["message-null"], validation),
+            deviation=lost_member(400, bodies["message-null"], validation, "message",
+                                  why="botocore's Error.Message is None (the key is present).")),
+        err("resource-id-number", "GetRoom", GET_ROOM, error_response(404, bodies["resource-id-number"], "ResourceNotFoundException"),
+            deviation=lost_member(404, bodies["resource-id-number"], "ResourceNotFoundException", "resourceId",
+                                  why="botocore passes the number 5 through as the string resourceId.")),
+        err("resource-type-null", "GetRoom", GET_ROOM,
+            error_response(404, {"message": "m", "resourceId": "abcdEFGH1234", "resourceType": None}, "ResourceNotFoundException")),
+        err("quota-limit-string", "CreateRoom", {}, error_response(402, bodies["limit-string"], quota),
+            deviation=lost_member(402, bodies["limit-string"], quota, "limit",
+                                  why="botocore raises ValueError from int('fifty').")),
+        err("quota-limit-numeric-string", "CreateRoom", {}, error_response(402, {"message": "m", **room, "limit": "50"}, quota)),
+    ]
+
+
+def error_json(status: int, text: str, header_code: str | None = None) -> dict[str, Json]:
+    """`error_response` for a body json.dumps cannot write (1e400, deep nesting, broken JSON)."""
+    headers = {"content-type": "application/json", "x-amzn-requestid": REQUEST_ID}
+    if header_code is not None:
+        headers["x-amzn-errortype"] = header_code
+    return raw(status, text, headers)
+
+
+def unreadable_error_body_cases() -> list[dict[str, Json]]:
+    """Error bodies serde_json cannot hold as a whole: the code must still come from __type, code or the header."""
+    deep_array, deep_object = nested(10000), nested(10000, '{"a": ')
+    deep_why = ("Python's json raises RecursionError about 1,000 levels down, so botocore fails; ivschat skips the "
+                "member it cannot hold and answers as botocore does for the body without it.")
+    quota = '"message": "m", "resourceId": "abcdEFGH1234", "resourceType": "ROOM"'
+    return [
+        err("number-1e400-code", "CreateRoom", {},
+            error_json(400, '{"code": "ValidationException", "message": "m", "reason": "OTHER", "score": 1e400}'),
+            note="Python's json reads 1e400 as infinity; serde_json cannot hold it."),
+        err("number-1e400-header", "GetRoom", GET_ROOM,
+            error_json(404, '{"message": "m", "resourceId": "abcdEFGH1234", "resourceType": "ROOM", "size": -1e400}',
+                       "ResourceNotFoundException")),
+        err("number-1e400-in-limit", "CreateRoom", {},
+            error_json(402, '{"__type": "com.amazonaws.ivschat#ServiceQuotaExceededException", %s, "limit": 1e400}' % quota),
+            deviation={"why": "botocore raises OverflowError from int(inf). " + MEMBER_BY_MEMBER,
+                       "as_if": error_json(402, '{"__type": "com.amazonaws.ivschat#ServiceQuotaExceededException", %s}' % quota)}),
+        err("nested-500-type", "CreateRoom", {},
+            error_json(400, '{"__type": "ValidationException", "message": "m", "reason": "OTHER", "deep": %s}' % nested(500)),
+            note="Deeper than serde_json's 128 levels, within Python's."),
+        err("nested-10000-type", "CreateRoom", {},
+            error_json(400, '{"__type": "ValidationException", "message": "m", "reason": "OTHER", "deep": %s}' % deep_array),
+            deviation={"why": deep_why, "as_if": error_json(400, '{"__type": "ValidationException", "message": "m", "reason": "OTHER"}')}),
+        err("nested-10000-code", "CreateRoom", {},
+            error_json(409, '{"deep": %s, "code": "ConflictException", "message": "m", "resourceId": "r1"}' % deep_object),
+            deviation={"why": deep_why, "as_if": error_json(409, '{"code": "ConflictException", "message": "m", "resourceId": "r1"}')}),
+        err("nested-10000-header", "CreateRoom", {},
+            error_json(403, '{"message": "denied", "deep": %s}' % deep_array, "AccessDeniedException"),
+            deviation={"why": deep_why, "as_if": error_json(403, '{"message": "denied"}', "AccessDeniedException")}),
+        err("truncated-json-code", "CreateRoom", {},
+            error_json(409, '{"code": "ConflictException", "message": "m", "resourceId": "abc'),
+            note="JSON that does not parse is text to botocore: the code comes from the header or the status only."),
+        err("trailing-data-after-object", "CreateRoom", {},
+            error_json(400, '{"__type": "ValidationException", "message": "m"} {"more": 1}')),
+    ]
+
+
 ERRORS: list[dict[str, Json]] = (
     modeled_error_cases() + code_precedence_cases() + field_variation_cases() + unknown_and_raw_error_cases()
+    + member_type_cases() + unreadable_error_body_cases()
 )
 
 # --------------------------------------------------------------------------- behaviour
