@@ -2,6 +2,8 @@
 
 pub(crate) mod de;
 mod errors;
+#[cfg(test)]
+mod no_panic_tests;
 pub(crate) mod serde_time;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};

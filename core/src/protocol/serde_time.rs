@@ -1,24 +1,79 @@
-//! Timestamps (`timestampFormat: iso8601`): ISO-8601 strings with any number of fractional
-//! digits and any offset; botocore also accepts epoch seconds as a JSON number, and so do we.
+//! Timestamps (`timestampFormat: iso8601`), read as botocore reads them: ISO-8601 strings with
+//! any number of fractional digits and any offset, or epoch seconds as a JSON number or a numeric
+//! string. Second 60 is rejected (dateutil does), and so is any instant outside years 1–9999 UTC
+//! (Python's `datetime` cannot hold it).
 
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use serde::de::{self, Visitor};
 use serde::{Deserializer, Serializer};
 
-/// Parses an ISO-8601 / RFC 3339 date-time. Without an offset the time is taken as UTC.
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in epoch seconds.
+const FIRST_SECOND: i64 = -62_135_596_800;
+const LAST_SECOND: i64 = 253_402_300_799;
+
+/// Parses a timestamp string: epoch seconds (`"1700000000.123"`, as botocore tries `float()`
+/// first) or an ISO-8601 / RFC 3339 date-time. Without an offset the time is taken as UTC.
 pub fn parse(text: &str) -> Result<DateTime, String> {
     let text = text.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        return from_epoch_f64(seconds);
+    }
     let parsed = chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.to_utc())
         .or_else(|_| {
             chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc())
         })
         .map_err(|e| format!("invalid timestamp {text:?}: {e}"))?;
+    // chrono keeps second 60 as a nanosecond count past 1e9.
+    let nanos = parsed.timestamp_subsec_nanos();
+    if nanos >= 1_000_000_000 {
+        return Err(format!(
+            "invalid timestamp {text:?}: second 60 is not accepted"
+        ));
+    }
+    in_range(parsed.timestamp(), text)?;
+    Ok(DateTime::from_secs_and_nanos(parsed.timestamp(), nanos))
+}
+
+/// Epoch seconds as Python's `datetime.fromtimestamp` reads a float: the fraction rounded to the
+/// nearest microsecond, ties to even.
+fn from_epoch_f64(seconds: f64) -> Result<DateTime, String> {
+    if !seconds.is_finite() {
+        return Err(format!("epoch seconds out of range: {seconds}"));
+    }
+    let mut whole = seconds.trunc();
+    let mut micros = ((seconds - whole) * 1e6).round_ties_even();
+    if micros >= 1e6 {
+        micros -= 1e6;
+        whole += 1.0;
+    } else if micros < 0.0 {
+        micros += 1e6;
+        whole -= 1.0;
+    }
+    if !(FIRST_SECOND as f64..=LAST_SECOND as f64).contains(&whole) {
+        return Err(format!("epoch seconds out of range: {seconds}"));
+    }
+    // In range and integral, so the casts are exact; micros is in [0, 1e6).
     Ok(DateTime::from_secs_and_nanos(
-        parsed.timestamp(),
-        parsed.timestamp_subsec_nanos(),
+        whole as i64,
+        micros as u32 * 1_000,
     ))
+}
+
+fn from_epoch_i64(seconds: i64) -> Result<DateTime, String> {
+    in_range(seconds, &seconds.to_string())?;
+    Ok(DateTime::from_secs(seconds))
+}
+
+fn in_range(seconds: i64, text: &str) -> Result<(), String> {
+    if (FIRST_SECOND..=LAST_SECOND).contains(&seconds) {
+        Ok(())
+    } else {
+        Err(format!(
+            "timestamp {text:?} is outside years 1 to 9999 (UTC)"
+        ))
+    }
 }
 
 /// Formats as RFC 3339 in UTC, e.g. `2024-05-01T12:34:56.789Z`.
@@ -39,19 +94,16 @@ impl Visitor<'_> for TimeVisitor {
         parse(v).map_err(E::custom)
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<DateTime, E> {
-        if v.is_finite() && v.abs() < 1e13 {
-            Ok(DateTime::from_secs_f64(v))
-        } else {
-            Err(E::custom(format!("epoch seconds out of range: {v}")))
-        }
+        from_epoch_f64(v).map_err(E::custom)
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<DateTime, E> {
-        Ok(DateTime::from_secs(v))
+        from_epoch_i64(v).map_err(E::custom)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<DateTime, E> {
         i64::try_from(v)
-            .map(DateTime::from_secs)
-            .map_err(|_| E::custom(format!("epoch seconds out of range: {v}")))
+            .map_err(|_| format!("epoch seconds out of range: {v}"))
+            .and_then(from_epoch_i64)
+            .map_err(E::custom)
     }
 }
 
@@ -96,5 +148,68 @@ pub(crate) mod option {
             }
         }
         d.deserialize_option(OptVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn micros(text: &str) -> (i64, u32) {
+        let t = parse(text).unwrap();
+        (t.secs(), t.subsec_nanos() / 1_000)
+    }
+
+    #[test]
+    fn epoch_numbers_round_to_the_microsecond_like_python() {
+        assert_eq!(micros("1700000000.123"), (1_700_000_000, 123_000));
+        assert_eq!(micros("1700000000.1234567"), (1_700_000_000, 123_457));
+        assert_eq!(micros("1700000000.9999995"), (1_700_000_001, 0));
+        assert_eq!(micros("-1.5"), (-2, 500_000));
+        assert_eq!(micros("-0.0000001"), (0, 0));
+        assert_eq!(micros("253402300799.999"), (253_402_300_799, 998_993));
+    }
+
+    #[test]
+    fn leap_seconds_and_years_outside_1_to_9999_are_errors() {
+        for text in [
+            "2016-12-31T23:59:60Z",
+            "2016-12-31T23:59:60.5Z",
+            "2017-01-01T00:59:60+01:00",
+            "0000-01-01T00:00:00Z",
+            "10000-01-01T00:00:00Z",
+            "-0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59-01:00",
+            "0001-01-01T00:00:00+01:00",
+            "253402300800",
+            "-62135596801",
+            "1e300",
+            "inf",
+            "NaN",
+        ] {
+            assert!(parse(text).is_err(), "{text} parsed");
+        }
+        assert_eq!(micros("0001-01-01T00:00:00Z"), (FIRST_SECOND, 0));
+        assert_eq!(
+            micros("9999-12-31T23:59:59.999999Z"),
+            (LAST_SECOND, 999_999)
+        );
+    }
+
+    #[test]
+    fn json_numbers_outside_the_range_are_errors() {
+        let parse_json = |json: &str| {
+            let mut de = serde_json::Deserializer::from_str(json);
+            deserialize(&mut de)
+        };
+        assert_eq!(parse_json("-62135596800").unwrap().secs(), FIRST_SECOND);
+        for json in [
+            "253402300800",
+            "18446744073709551615",
+            "100000000000000000000",
+            "-1e300",
+        ] {
+            assert!(parse_json(json).is_err(), "{json} parsed");
+        }
     }
 }
