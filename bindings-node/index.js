@@ -5,6 +5,7 @@
 
 const native = require('./native.js')
 const { OPERATIONS, SHAPES, ERRORS, ENUMS, PAGINATED } = require('./generated.js')
+const VERSION = require('./package.json').version
 
 const TIMESTAMPS = new Set(['createTime', 'updateTime', 'tokenExpirationTime', 'sessionExpirationTime'])
 
@@ -246,7 +247,7 @@ function withAbort(signal, run) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Configuration
+// Configuration: v3's options to the core's `ClientOptions` (camelCase names, durations in seconds)
 
 function normalizeCredentials(c) {
   if (c == null || typeof c !== 'object') throw new TypeError('credentials must resolve to an object')
@@ -255,7 +256,7 @@ function normalizeCredentials(c) {
   }
   const out = { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }
   if (c.sessionToken != null) out.sessionToken = String(c.sessionToken)
-  if (c.expiration != null) out.expirationMs = new Date(c.expiration).getTime()
+  if (c.expiration != null) out.expiration = new Date(c.expiration).getTime() / 1000
   return out
 }
 
@@ -271,10 +272,11 @@ function endpointString(e) {
   throw new TypeError('endpoint must be a string, a URL or { url }')
 }
 
-function positive(name, v) {
-  if (v == null) return undefined
-  if (typeof v !== 'number' || !(v >= 0)) throw new TypeError(`${name} must be a non-negative number`)
-  return v
+// Milliseconds (v3's unit) to seconds; 0 and unset are "none".
+function seconds(name, v) {
+  if (v == null || v === 0) return undefined
+  if (typeof v !== 'number' || !(v >= 0)) throw new TypeError(`${name} must be a non-negative number of milliseconds`)
+  return v / 1000
 }
 
 const PENDING_CONFIG = Symbol('pendingConfig')
@@ -290,45 +292,34 @@ class IvschatClient {
   }
 
   static _createNative(config, resolved) {
-    const opts = {}
-    if (resolved.region != null) opts.region = String(resolved.region)
-    const endpoint = endpointString(resolved.endpoint)
-    if (endpoint !== undefined) opts.endpoint = endpoint
-    if (resolved.maxAttempts != null) {
-      if (!Number.isInteger(resolved.maxAttempts) || resolved.maxAttempts < 1) {
-        throw new TypeError('maxAttempts must be a positive integer')
-      }
-      opts.maxAttempts = resolved.maxAttempts
+    const handler = config.requestHandler
+    const opts = {
+      region: resolved.region == null ? undefined : String(resolved.region),
+      endpoint: endpointString(resolved.endpoint),
+      maxAttempts: resolved.maxAttempts,
+      attemptTimeout: seconds('attemptTimeout', config.attemptTimeout ?? config.requestTimeout ?? handler?.requestTimeout),
+      operationTimeout: seconds('operationTimeout', config.operationTimeout),
+      connectTimeout: seconds('connectionTimeout', config.connectionTimeout ?? handler?.connectionTimeout),
+      readTimeout: config.readTimeout === 0 ? 0 : seconds('readTimeout', config.readTimeout),
+      initialBackoff: seconds('retryBackoffMs', config.retryBackoffMs),
+      maxResponseBytes: config.maxResponseBytes,
+      profile: config.profile,
+      useFipsEndpoint: config.useFipsEndpoint,
+      useDualstackEndpoint: config.useDualstackEndpoint,
+      userAgentSuffix: `lang/js md/nodejs#${process.versions.node} md/ivschat-node#${VERSION}${config.customUserAgent ? ` ${config.customUserAgent}` : ''}`,
     }
-    const timeout = positive('requestTimeout', config.requestTimeout ?? config.requestHandler?.requestTimeout)
-    if (timeout) opts.requestTimeoutMs = timeout
-    const connect = positive('connectionTimeout', config.connectionTimeout ?? config.requestHandler?.connectionTimeout)
-    if (connect) opts.connectTimeoutMs = connect
-    if (config.readTimeout != null) opts.readTimeoutMs = positive('readTimeout', config.readTimeout)
-    if (config.retryBackoffMs != null) opts.initialBackoffMs = positive('retryBackoffMs', config.retryBackoffMs)
-    if (config.profile != null) opts.profile = String(config.profile)
-    if (config.useFipsEndpoint != null) opts.useFipsEndpoint = !!config.useFipsEndpoint
-    if (config.useDualstackEndpoint != null) opts.useDualstackEndpoint = !!config.useDualstackEndpoint
-    let suffix = `lang/js md/nodejs#${process.versions.node} md/ivschat-node#${require('./package.json').version}`
-    if (config.customUserAgent) suffix += ` ${config.customUserAgent}`
-    opts.userAgentSuffix = suffix
+    if (opts.maxAttempts != null && !(Number.isInteger(opts.maxAttempts) && opts.maxAttempts >= 1)) {
+      throw new TypeError('maxAttempts must be a positive integer')
+    }
+    if (opts.maxResponseBytes != null && !(Number.isInteger(opts.maxResponseBytes) && opts.maxResponseBytes > 0)) {
+      throw new TypeError('maxResponseBytes must be a positive integer')
+    }
     let provider
     const creds = config.credentials
-    if (typeof creds === 'function') {
-      // Called from the native side (a weak threadsafe function: it never keeps the process alive).
-      provider = () =>
-        Promise.resolve()
-          .then(() => creds())
-          .then((c) => JSON.stringify(normalizeCredentials(c)))
-    } else if (creds != null) {
-      const c = normalizeCredentials(creds)
-      Object.assign(opts, c)
-    }
-    // `kick` polls calls woken off this thread; weak, so the native client can be collected.
-    let self
-    const client = new native.NativeClient(opts, provider, complete, () => self.deref()?.run())
-    self = new WeakRef(client)
-    return client
+    // Called from the native side through a weak threadsafe function: never keeps the process alive.
+    if (typeof creds === 'function') provider = () => Promise.resolve().then(() => creds()).then(normalizeCredentials)
+    else if (creds != null) Object.assign(opts, normalizeCredentials(creds))
+    return new native.NativeClient(JSON.stringify(opts), provider, complete)
   }
 
   async _resolveNative() {
@@ -339,13 +330,12 @@ class IvschatClient {
     return this._native
   }
 
-  /** The resolved configuration (region, endpoint, maxAttempts). */
+  /** v3's resolved configuration: `region()` and `maxAttempts()` are async providers. */
   get config() {
-    const n = this._native
+    const config = this._config
     return {
-      region: n ? n.region : undefined,
-      endpoint: n ? n.endpoint : undefined,
-      maxAttempts: typeof this._config.maxAttempts === 'number' ? this._config.maxAttempts : 3,
+      region: async () => (this._native || (await this._resolveNative())).region(),
+      maxAttempts: async () => (typeof config.maxAttempts === 'function' ? await config.maxAttempts() : config.maxAttempts) ?? 3,
     }
   }
 

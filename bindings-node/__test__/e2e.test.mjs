@@ -308,7 +308,8 @@ describe('credentials', () => {
   it('lazy region / endpoint providers, as v3', async () => {
     const c = new IvschatClient({ region: async () => 'us-east-1', endpoint: async () => server.endpoint, credentials: server.credentials })
     assert.ok(Array.isArray((await c.listRooms({})).rooms))
-    assert.equal(c.config.region, 'us-east-1')
+    assert.equal(await c.config.region(), 'us-east-1')
+    assert.equal(await c.config.maxAttempts(), 3)
   })
 })
 

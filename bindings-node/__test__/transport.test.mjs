@@ -1,12 +1,14 @@
-// The socket layer (the core's sockets, `ivschat::polled`, watched by libuv): connection reuse, a
-// connection the server closed while idle, body framings, timeouts, abort, TLS (a private CA
-// trusted through NODE_EXTRA_CA_CERTS), and the hand-over of concurrent calls to the runtime's
-// workers. Servers here are raw node:net / node:tls ones whose every byte the test decides.
+// The transport as Node sees it (the core's hyper client on the addon's tokio runtime):
+// connection reuse, a connection the server closed while idle, body framings, timeouts and the
+// response size limit against stalled, trickling and huge responses, abort, TLS (a private CA
+// trusted through NODE_EXTRA_CA_CERTS), panics, and lifetimes. Servers here are raw node:net /
+// node:tls ones whose every byte the test decides.
 import { describe, it, after } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import { spawnSync, execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { createRequire } from 'node:module'
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -87,27 +89,27 @@ describe('connections', () => {
     assert.equal(s.connections, 1)
   })
 
-  it('a reused connection the server had closed is replaced, without a retry', async () => {
-    // The second request on every connection finds it closed: the server hangs up unanswered.
+  it('a connection the server closed while idle is replaced, without a retry', async () => {
+    // The server ends every connection 30 ms after answering; the client calls again later.
     const s = await started((socket) => {
-      if (socket.answered) return socket.destroy()
-      socket.answered = true
-      return socket.write(ok())
+      socket.write(ok())
+      setTimeout(() => socket.end(), 30)
     })
     const client = clientFor(s.port, { maxAttempts: 1 })
     for (let i = 0; i < 3; i++) {
       const out = await client.getRoom({ identifier })
       assert.equal(out.$metadata.attempts, 1)
+      await new Promise((r) => setTimeout(r, 150))
     }
-    assert.equal(s.connections, 3, 'a new connection after each stale one')
-    assert.equal(s.requests, 5)
+    assert.equal(s.connections, 3, 'a new connection after each closed one')
+    assert.equal(s.requests, 3)
   })
 
   it('a new connection closing before any response byte is a ConnectionError', async () => {
     const s = await started((socket) => socket.destroy())
     const e = await clientFor(s.port, { maxAttempts: 2, retryBackoffMs: 1 }).getRoom({ identifier }).catch((x) => x)
     assert.equal(e.name, 'ConnectionError')
-    assert.match(e.message, /closed before a response arrived/)
+    assert.match(e.message, /connection closed before message completed/)
     assert.equal(s.requests, 2, 'retried once')
   })
 
@@ -136,7 +138,7 @@ describe('connections', () => {
     const s = await started((socket) => socket.write('HTTP/1.1 abc\r\n\r\n'))
     const e = await clientFor(s.port, { maxAttempts: 1 }).getRoom({ identifier }).catch((x) => x)
     assert.equal(e.name, 'ConnectionError')
-    assert.match(e.message, /malformed response head/)
+    assert.match(e.message, /the server sent a malformed response/)
   })
 })
 
@@ -174,7 +176,7 @@ describe('timeouts and abort', () => {
 })
 
 describe('concurrency', () => {
-  it('calls beyond the first in flight run on the workers and answer the same', async () => {
+  it('50 calls in flight answer the same, on a pool of connections', async () => {
     const s = await started((socket) => setTimeout(() => socket.write(ok()), 5))
     const client = clientFor(s.port)
     const outs = await Promise.all(Array.from({ length: 50 }, () => client.getRoom({ identifier })))
@@ -184,8 +186,88 @@ describe('concurrency', () => {
       assert.equal(out.$metadata.httpStatusCode, 200)
     }
     assert.equal(s.requests, 50)
-    // One connection is Node's (the call on the JavaScript thread); the others the workers'.
-    assert.ok(s.connections >= 2 && s.connections <= 50, `${s.connections} connections`)
+    assert.ok(s.connections >= 1 && s.connections <= 50, `${s.connections} connections`)
+  })
+})
+
+describe('bounds', () => {
+  const head = (length, extra = '') =>
+    `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${extra}${length == null ? '' : `content-length: ${length}\r\n`}\r\n`
+  // Writes `chunk` every `ms` until the connection closes; counts the bytes written.
+  const pour = (socket, chunk, ms, sent = { bytes: 0 }) => {
+    const timer = setInterval(() => {
+      if (socket.destroyed) return clearInterval(timer)
+      socket.write(chunk)
+      sent.bytes += chunk.length
+    }, ms)
+    socket.on('close', () => clearInterval(timer))
+    return sent
+  }
+
+  it('attemptTimeout ends a body trickling a byte at a time (the read timeout never fires)', async () => {
+    const s = await started((socket) => {
+      socket.write(head(1000))
+      pour(socket, ' ', 50)
+    })
+    const started_ = Date.now()
+    const e = await clientFor(s.port, { attemptTimeout: 300, maxAttempts: 1 }).getRoom({ identifier }).catch((x) => x)
+    assert.equal(e.name, 'TimeoutError')
+    assert.match(e.message, /the attempt did not complete within 300ms/)
+    assert.ok(Date.now() - started_ < 10_000, 'did not hang')
+  })
+
+  it('operationTimeout ends a call whose attempts all stall, retries and backoff included', async () => {
+    const s = await started((socket) => socket.write(head(1000)))
+    const e = await clientFor(s.port, { attemptTimeout: 200, operationTimeout: 500, maxAttempts: 10, retryBackoffMs: 1 })
+      .getRoom({ identifier })
+      .catch((x) => x)
+    assert.equal(e.name, 'TimeoutError')
+    assert.match(e.message, /the operation did not complete within 500ms/)
+    assert.ok(s.requests >= 2 && s.requests <= 3, `${s.requests} attempts`)
+  })
+
+  it('maxResponseBytes refuses a huge body, naming the limit, without reading it', async () => {
+    let sent
+    const s = await started((socket) => {
+      socket.write(head(200 * 2 ** 20))
+      sent = pour(socket, Buffer.alloc(2 ** 16, 0x20), 1)
+    })
+    const e = await clientFor(s.port, { maxResponseBytes: 2 ** 20, maxAttempts: 3 }).getRoom({ identifier }).catch((x) => x)
+    assert.equal(e.name, 'ResponseParseError')
+    assert.match(e.message, /1048576-byte limit/)
+    assert.equal(s.requests, 1, 'not retried')
+    assert.ok(sent.bytes < 100 * 2 ** 20, `the client stopped reading (${sent.bytes} bytes sent)`)
+  })
+
+  it('an endless chunked body stops at the default 16 MiB limit', async () => {
+    const chunk = Buffer.alloc(2 ** 16, 0x20)
+    const s = await started((socket) => {
+      socket.write(head(null, 'transfer-encoding: chunked\r\n'))
+      pour(socket, Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]), 1)
+    })
+    const e = await clientFor(s.port, { maxAttempts: 1 }).getRoom({ identifier }).catch((x) => x)
+    assert.equal(e.name, 'ResponseParseError')
+    assert.match(e.message, /16777216-byte limit/)
+  })
+})
+
+describe('panics', () => {
+  const native = createRequire(import.meta.url)('../native.js')
+  const skip = typeof native.NativeClient.prototype.panicForTest !== 'function' && 'a release build has no panic hook'
+
+  it('a panic in an entry point throws a JS Error; a call whose task panics still settles', { skip }, async () => {
+    const settled = []
+    const keep = setInterval(() => {}, 1000)
+    const n = new native.NativeClient(JSON.stringify({ region: 'us-east-1' }), null, (id, envelope) => settled.push([id, envelope]))
+    assert.throws(() => n.panicForTest(1, false), (e) => e instanceof Error && /a panic on the JavaScript thread/.test(e.message))
+    n.panicForTest(7, true)
+    n.panicForTest(0, true)
+    for (let i = 0; i < 200 && settled.length < 2; i++) await new Promise((r) => setTimeout(r, 10))
+    clearInterval(keep)
+    const panicked = settled.find(([id]) => id === 7)
+    assert.ok(panicked, `settled: ${JSON.stringify(settled)}`)
+    assert.deepEqual(JSON.parse(panicked[1]).e.code, 'InternalError')
+    assert.ok(settled.some(([id, envelope]) => id === 0 && envelope === ''))
   })
 })
 
@@ -262,7 +344,7 @@ describe('lifetime', () => {
 })
 
 describe('proxy', () => {
-  it('with HTTP_PROXY set, every call goes through the proxy (the runtime transport)', async () => {
+  it('with HTTP_PROXY set, every call goes through the proxy', async () => {
     // The proxy answers every request and records its (absolute-form) target.
     const targets = []
     const recorder = net.createServer((socket) => {
