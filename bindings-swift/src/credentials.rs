@@ -3,7 +3,9 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
+
+use ivschat::credentials::CredentialsFailure;
 
 /// AWS credentials, as a provider returns them.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
@@ -81,8 +83,13 @@ pub trait CredentialsProvider: Send + Sync {
     async fn provide_credentials(&self) -> Result<Credentials, CredentialsProviderError>;
 }
 
-/// The app's provider as the core's `ProvideCredentials`.
-pub(crate) struct ForeignProvider(pub(crate) Arc<dyn CredentialsProvider>);
+/// The app's provider as the core's `ProvideCredentials`, each call bounded by `timeout`: a
+/// Kotlin provider that throws an `Error` (not an `Exception`, e.g. `TODO()`) escapes UniFFI's
+/// callback handler and never answers.
+pub(crate) struct ForeignProvider {
+    pub(crate) provider: Arc<dyn CredentialsProvider>,
+    pub(crate) timeout: Duration,
+}
 
 impl fmt::Debug for ForeignProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -92,13 +99,16 @@ impl fmt::Debug for ForeignProvider {
 
 impl ivschat::ProvideCredentials for ForeignProvider {
     fn provide_credentials(&self) -> ivschat::credentials::CredentialsFuture<'_> {
-        let provider = self.0.clone();
+        let provider = self.provider.clone();
+        let limit = self.timeout;
         Box::pin(async move {
-            provider
-                .provide_credentials()
-                .await
-                .map(|c| c.to_core())
-                .map_err(|e| ivschat::credentials::CredentialsFailure::new(e.to_string()))
+            match tokio::time::timeout(limit, provider.provide_credentials()).await {
+                Ok(Ok(credentials)) => Ok(credentials.to_core()),
+                Ok(Err(e)) => Err(CredentialsFailure::new(e.to_string())),
+                Err(_) => Err(CredentialsFailure::new(format!(
+                    "the credentials provider did not answer within {limit:?} (credentialsTimeout)"
+                ))),
+            }
         })
     }
 }

@@ -36,6 +36,18 @@ impl IvschatError {
         }
     }
 
+    pub(crate) fn construction(message: impl Into<String>) -> Self {
+        IvschatError::Construction {
+            meta: ErrorMetadata {
+                code: "ConstructionError".into(),
+                message: message.into(),
+                request_id: None,
+                http_status: None,
+                retryable: false,
+            },
+        }
+    }
+
     pub(crate) fn unknown_operation(name: &str) -> Self {
         Self::invalid_input(None, format!("unknown operation `{name}`"))
     }
@@ -88,6 +100,7 @@ impl std::error::Error for IvschatError {}
 
 impl From<ivschat::Error> for IvschatError {
     fn from(e: ivschat::Error) -> Self {
+        use ivschat::ErrorKind;
         let meta = ErrorMetadata {
             code: e.code().to_owned(),
             message: e.message().to_owned(),
@@ -95,24 +108,22 @@ impl From<ivschat::Error> for IvschatError {
             http_status: e.http_status(),
             retryable: e.is_retryable(),
         };
-        match &e {
-            ivschat::Error::Unhandled(_) => IvschatError::Unhandled { meta },
-            ivschat::Error::Transport(_) => IvschatError::Transport { meta },
-            ivschat::Error::Timeout(_) => IvschatError::Timeout { meta },
-            ivschat::Error::Credentials(_) => IvschatError::Credentials { meta },
-            ivschat::Error::InvalidResponse(_) => IvschatError::InvalidResponse { meta },
-            ivschat::Error::Construction(_) => IvschatError::Construction { meta },
-            ivschat::Error::InvalidInput(b) => IvschatError::InvalidInput {
-                meta,
-                member: b.member().map(str::to_owned),
-            },
-            _ => {
-                let code = meta.code.clone();
-                match modeled_error(&code, meta.clone(), e.fields()) {
-                    Some(modeled) => modeled,
-                    None => IvschatError::Unhandled { meta },
-                }
+        match e.kind() {
+            ErrorKind::Transport => IvschatError::Transport { meta },
+            ErrorKind::Timeout => IvschatError::Timeout { meta },
+            ErrorKind::Credentials => IvschatError::Credentials { meta },
+            ErrorKind::Response => IvschatError::InvalidResponse { meta },
+            ErrorKind::Construction => IvschatError::Construction { meta },
+            ErrorKind::Input => {
+                let member = e.to_json()["member"].as_str().map(str::to_owned);
+                IvschatError::InvalidInput { meta, member }
             }
+            ErrorKind::Service => {
+                let code = meta.code.clone();
+                modeled_error(&code, meta.clone(), e.fields())
+                    .unwrap_or(IvschatError::Unhandled { meta })
+            }
+            _ => IvschatError::Unhandled { meta },
         }
     }
 }

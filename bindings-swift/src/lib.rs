@@ -11,60 +11,22 @@
 #![allow(clippy::result_large_err)]
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+mod config;
 mod credentials;
 mod error;
 mod generated;
 mod wire;
 
+pub use config::IvschatConfig;
 pub use credentials::{Credentials, CredentialsProvider, CredentialsProviderError};
 pub use error::{ErrorMetadata, IvschatError};
 pub use generated::*;
 
 uniffi::setup_scaffolding!("ivschat");
-
-/// How to reach the service and sign requests.
-#[derive(uniffi::Record)]
-pub struct IvschatConfig {
-    /// The AWS region, e.g. `us-east-1`.
-    pub region: String,
-    /// Where credentials come from: `StaticCredentials(...)` or the app's own provider.
-    pub credentials_provider: Arc<dyn CredentialsProvider>,
-    /// A custom endpoint (`http://127.0.0.1:4580` for ivschat-local); default: the region's.
-    #[uniffi(default = None)]
-    pub endpoint_url: Option<String>,
-    /// Use the FIPS endpoint.
-    #[uniffi(default = false)]
-    pub use_fips: bool,
-    /// Use the dual-stack (IPv6) endpoint.
-    #[uniffi(default = false)]
-    pub use_dual_stack: bool,
-    /// Total attempts per call in standard retry mode (default 3; 1 disables retries).
-    #[uniffi(default = None)]
-    pub max_attempts: Option<u32>,
-    /// The base delay of the retry backoff (default 1 s, with jitter).
-    #[uniffi(default = None)]
-    pub initial_backoff: Option<Duration>,
-    /// Time allowed to connect (default 3.1 s).
-    #[uniffi(default = None)]
-    pub connect_timeout: Option<Duration>,
-    /// Time allowed between bytes of a response (default 60 s).
-    #[uniffi(default = None)]
-    pub read_timeout: Option<Duration>,
-    /// Time allowed for one attempt.
-    #[uniffi(default = None)]
-    pub attempt_timeout: Option<Duration>,
-    /// Time allowed for a whole call, retries included.
-    #[uniffi(default = None)]
-    pub operation_timeout: Option<Duration>,
-    /// Appended to the User-Agent, e.g. `app/myapp#1.2`.
-    #[uniffi(default = None)]
-    pub user_agent_suffix: Option<String>,
-}
 
 /// The IVS Chat client. Cheap to share; calls may run concurrently.
 #[derive(uniffi::Object)]
@@ -77,43 +39,8 @@ impl IvschatClient {
     /// A client for `config`; throws `IvschatError.Construction` on an invalid configuration.
     #[uniffi::constructor]
     pub fn new(config: IvschatConfig) -> Result<Arc<Self>, IvschatError> {
-        let mut builder = ivschat::Config::builder()
-            .region(config.region)
-            .use_fips(config.use_fips)
-            .use_dual_stack(config.use_dual_stack)
-            .credentials_provider(credentials::ForeignProvider(config.credentials_provider));
-        if let Some(url) = config.endpoint_url {
-            builder = builder.endpoint_url(url);
-        }
-        if config.max_attempts.is_some() || config.initial_backoff.is_some() {
-            let mut retry = ivschat::RetryConfig::standard();
-            if let Some(n) = config.max_attempts {
-                retry = retry.with_max_attempts(n);
-            }
-            if let Some(d) = config.initial_backoff {
-                retry = retry.with_initial_backoff(d);
-            }
-            builder = builder.retry_config(retry);
-        }
-        if let Some(d) = config.connect_timeout {
-            builder = builder.connect_timeout(d);
-        }
-        if config.read_timeout.is_some() {
-            builder = builder.read_timeout(config.read_timeout);
-        }
-        if let Some(d) = config.attempt_timeout {
-            builder = builder.attempt_timeout(d);
-        }
-        if let Some(d) = config.operation_timeout {
-            builder = builder.operation_timeout(d);
-        }
-        let mut suffix = format!("md/ivschat-uniffi#{}", env!("CARGO_PKG_VERSION"));
-        if let Some(extra) = config.user_agent_suffix {
-            suffix = format!("{suffix} {extra}");
-        }
-        builder = builder.user_agent_suffix(suffix);
         Ok(Arc::new(Self {
-            inner: ivschat::Client::new(&builder.build()?),
+            inner: ivschat::Client::new(&config.build()?),
         }))
     }
 }
