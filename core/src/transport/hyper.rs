@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
@@ -120,22 +120,25 @@ impl HyperTransport {
             }
         };
         let response = response.map_err(|e| self.client_error(&origin, e))?;
-        let (parts, body) = response.into_parts();
+        let (parts, mut body) = response.into_parts();
         let max = limits.max_response_bytes;
-        if hyper::body::Body::size_hint(&body)
-            .exact()
-            .is_some_and(|n| n > max as u64)
-        {
+        let length = hyper::body::Body::size_hint(&body).exact();
+        if length.is_some_and(|n| n > max as u64) {
             return Err(too_large(max));
         }
-        let body = Limited::new(body, max)
-            .collect()
-            .await
-            .map_err(|e| match e.downcast::<http_body_util::LengthLimitError>() {
-                Ok(_) => too_large(max),
-                Err(e) => body_error(e),
-            })?
-            .to_bytes();
+        // One buffer, sized from content-length when there is one: each piece is copied in and
+        // dropped, so a body is held about once.
+        let mut whole = bytes::BytesMut::with_capacity(length.map_or(0, |n| n as usize));
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| body_error(Box::new(e)))?;
+            if let Ok(data) = frame.into_data() {
+                if whole.len() + data.len() > max {
+                    return Err(too_large(max));
+                }
+                whole.extend_from_slice(&data);
+            }
+        }
+        let body = whole.freeze();
         Ok(Response {
             status: parts.status,
             headers: parts.headers,
