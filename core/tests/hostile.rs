@@ -278,3 +278,27 @@ async fn a_body_over_the_limit_named_by_content_length_fails_before_it_is_read()
         "a response over the limit is not retried"
     );
 }
+
+fn many_headers(mut s: TcpStream) -> Answer {
+    Box::pin(async move {
+        let mut head = String::from("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n");
+        for i in 0..110 {
+            head.push_str(&format!("x-amz-meta-{i}: value {i}\r\n"));
+        }
+        let body = r#"{"id":"abcdEFGH1234"}"#;
+        head.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
+        s.write_all(head.as_bytes()).await
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_response_with_110_headers_is_read() {
+    let url = hostile(many_headers).await;
+    let room = client(&url)
+        .get_room()
+        .identifier(ARN)
+        .send()
+        .await
+        .expect("110 headers are within the limit (boto3 takes 65 or more)");
+    assert_eq!(room.id(), Some("abcdEFGH1234"));
+}

@@ -84,6 +84,13 @@ impl HyperTransport {
         }
     }
 
+    /// The same pools, with these proxies instead of the environment's.
+    #[cfg(test)]
+    fn with_proxies(mut self, proxies: Matcher) -> Self {
+        self.connector.proxies = Some(Arc::new(proxies));
+        self
+    }
+
     /// The pool of the runtime this task runs on.
     fn pool(&self) -> Pool {
         let runtime = tokio::runtime::Handle::current().id();
@@ -442,6 +449,65 @@ mod tests {
             .await
             .expect("join");
         assert_eq!(connections, 1, "one TLS connection, kept alive");
+    }
+
+    /// An HTTP proxy that tunnels one `CONNECT` to 127.0.0.1 and reports the request line.
+    fn connect_proxy() -> (String, std::thread::JoinHandle<String>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let proxy = std::thread::spawn(move || {
+            let (mut client, _) = listener.accept().expect("accept");
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                client.read_exact(&mut byte).expect("head");
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            let line = head.lines().next().unwrap_or_default().to_owned();
+            let port = line
+                .split(':')
+                .nth(1)
+                .and_then(|p| p.split(' ').next())
+                .expect("port");
+            let mut server = std::net::TcpStream::connect(("127.0.0.1", port.parse().expect("p")))
+                .expect("target");
+            client
+                .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                .expect("answer");
+            let (mut c2, mut s2) = (
+                client.try_clone().expect("c"),
+                server.try_clone().expect("s"),
+            );
+            let up = std::thread::spawn(move || std::io::copy(&mut c2, &mut s2));
+            let _ = std::io::copy(&mut server, &mut client);
+            let _ = up.join();
+            line
+        });
+        (url, proxy)
+    }
+
+    #[tokio::test]
+    async fn https_goes_through_a_connect_tunnel_to_the_proxy_the_rules_name() {
+        let (port, cert, server) = tls_server(2);
+        let (proxy_url, proxy) = connect_proxy();
+        let proxies = Matcher::builder().https(proxy_url).build();
+        let transport = transport(cert).with_proxies(proxies);
+        let url = url::Url::parse(&format!("https://localhost:{port}/GetRoom")).expect("url");
+        for _ in 0..2 {
+            let response = post(&transport, &url).await.expect("through the tunnel");
+            assert_eq!(&response.body[..], BODY.as_bytes());
+        }
+        drop(transport);
+        let line = tokio::task::spawn_blocking(move || proxy.join().expect("proxy"))
+            .await
+            .expect("join");
+        assert_eq!(line, format!("CONNECT localhost:{port} HTTP/1.1"));
+        let connections = tokio::task::spawn_blocking(|| server.join().expect("server"))
+            .await
+            .expect("join");
+        assert_eq!(connections, 1, "one tunnel, kept alive");
     }
 
     #[tokio::test]
