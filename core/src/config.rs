@@ -419,9 +419,10 @@ impl ProvideCredentials for LazyDefaultChain {
                 .await;
             match chain {
                 Some(provider) => provider.provide_credentials().await,
-                None => Err(crate::credentials::CredentialsFailure::new(
-                    "the AWS default credentials chain is empty",
-                )),
+                None => Err(crate::credentials::CredentialsFailure::new(format!(
+                    "no credentials found; tried {}",
+                    crate::credentials::CHAIN_SOURCES
+                ))),
             }
         })
     }

@@ -198,7 +198,10 @@ impl CredentialsCache {
             return Ok(c);
         }
         let fresh = self.provider.provide_credentials().await.map_err(|e| {
-            let message = format!("the credentials provider failed: {e}");
+            let message = match e.to_string() {
+                none if none.starts_with("no credentials found") => none,
+                other => format!("the credentials provider failed: {other}"),
+            };
             Error::credentials(message, Some(Box::new(e)))
         })?;
         if fresh.access_key_id.is_empty() || fresh.secret_access_key.is_empty() {
@@ -238,8 +241,19 @@ impl ProvideCredentials for AwsProvider {
     }
 }
 
+/// The sources the AWS default chain tries, in order.
+#[cfg(feature = "default-credentials")]
+pub(crate) const CHAIN_SOURCES: &str = "environment variables (AWS_ACCESS_KEY_ID, \
+    AWS_SECRET_ACCESS_KEY), the shared config and credentials files (~/.aws), web identity \
+    (AWS_WEB_IDENTITY_TOKEN_FILE), ECS container credentials, EC2 instance metadata (IMDS)";
+
 #[cfg(feature = "default-credentials")]
 fn describe_aws_error(e: &aws_credential_types::provider::error::CredentialsError) -> String {
+    use aws_credential_types::provider::error::CredentialsError;
+    // Every source was tried and none had credentials: say so, not what the last one said.
+    if let CredentialsError::CredentialsNotLoaded(_) = e {
+        return format!("no credentials found; tried {CHAIN_SOURCES}");
+    }
     let mut text = e.to_string();
     if !cfg!(feature = "sso") && format!("{e:?}").contains("feature(s) enabled: sso") {
         text.push_str(" (a profile that signs in with SSO needs ivschat's `sso` cargo feature)");

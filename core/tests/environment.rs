@@ -176,6 +176,10 @@ async fn configuration_comes_from_the_environment() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), "CredentialsError", "{err}");
+    assert!(err.message().contains("no credentials found"), "{err}");
+    for source in ["environment", "shared config", "instance metadata"] {
+        assert!(err.message().contains(source), "{err}");
+    }
 
     // 5. FIPS pseudo-regions as boto3 normalises them; env FIPS flag.
     let config = ivschat::Config::builder()
