@@ -21,7 +21,7 @@ cargo build --quiet -p ivschat-uniffi --features cli --lib --bin uniffi-bindgen 
 cargo build --quiet -p ivschat-emulator --bin ivschat-local || { echo "kotlin: 0 passed, 1 failed"; exit 1; }
 
 cd "$HERE"
-rm -rf target/surefire-reports target/conformance-kotlin.txt
+rm -rf target/surefire-reports target/conformance-kotlin.txt target/conformance-kotlin-messaging.txt
 echo "==> mvn -q -B test"
 mvn -q -B -Dstyle.color=never test \
   -Divschat.native.dir="$CARGO_TARGET_DIR/debug" \
@@ -30,6 +30,7 @@ rc=$?
 
 # The conformance counts (also in the test output), for the log's tail.
 [ -f target/conformance-kotlin.txt ] && grep -E "^conformance:" target/conformance-kotlin.txt
+[ -f target/conformance-kotlin-messaging.txt ] && grep -E "^messaging conformance:" target/conformance-kotlin-messaging.txt
 
 # Surefire: sum tests / failures / errors / skipped over the XML reports.
 read -r tests failures errors skipped < <(

@@ -4,7 +4,8 @@
 //! `async throws`); inputs and outputs are records generated from the service model
 //! (`codegen/gen_uniffi.py`); errors are one `IvschatError` (Kotlin `IvschatException`) with a
 //! case per modeled error. Credentials come from the app through `CredentialsProvider`: the
-//! core is built without the AWS default chain.
+//! core is built without the AWS default chain. `ChatRoom` joins a room over the messaging
+//! WebSocket with chat tokens from the app's `ChatTokenProvider`.
 
 // `IvschatError` crosses the FFI by value (UniFFI enums cannot hold boxes), so its size is what
 // the foreign error carries anyway.
@@ -15,12 +16,19 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+mod chat_room;
+mod chat_types;
 mod config;
 mod credentials;
 mod error;
 mod generated;
 mod wire;
 
+pub use chat_room::{
+    ChatRoom, ChatRoomError, ChatRoomEvents, ChatRoomOptions, ChatTokenProvider,
+    ChatTokenProviderError, ReconnectPolicy,
+};
+pub use chat_types::*;
 pub use config::IvschatConfig;
 pub use credentials::{Credentials, CredentialsProvider, CredentialsProviderError};
 pub use error::{ErrorMetadata, IvschatError};

@@ -31,7 +31,13 @@ for f in Ivschat.swift ivschatFFI.h ivschatFFI.modulemap; do
 done
 for decl in "class IvschatClient" "protocol CredentialsProvider" "enum IvschatError" \
   "func createRoom(input: CreateRoomInput)async throws" "func listRoomsPaginator" "struct IvschatConfig" \
-  "enum DestinationConfiguration" "func operationInputFromJson"; do
+  "enum DestinationConfiguration" "func operationInputFromJson" \
+  "open class ChatRoom" "public protocol ChatTokenProvider" "func getChatToken() async throws  -> ChatToken" \
+  "init(regionOrUrl: String, tokenProvider: ChatTokenProvider, options: ChatRoomOptions? = nil)" \
+  "func sendMessage(request: SendMessageRequest)async throws  -> ChatMessage" \
+  "func deleteMessage(request: DeleteMessageRequest)async throws  -> DeleteMessageEvent" \
+  "func disconnectUser(request: DisconnectUserRequest)async throws  -> DisconnectUserEvent" \
+  "func subscribe()  -> ChatRoomEvents" "func next()async  -> ChatRoomEvent?" "public enum ChatRoomEvent"; do
   grep -qF "$decl" "$GEN/Ivschat.swift" || problems+=("Ivschat.swift lacks '$decl'")
 done
 ops=$(python3 -c "import json; print(len(json.load(open('$ROOT/codegen/model/service-2.json'))['operations']))")

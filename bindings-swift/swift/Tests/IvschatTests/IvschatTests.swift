@@ -1,5 +1,6 @@
 // XCTest mirror of the Kotlin JUnit tests (bindings-swift/kotlin/src/test): every operation end to
-// end against ivschat-local, errors with their fields, a Swift CredentialsProvider, cancellation.
+// end against ivschat-local, errors with their fields, a Swift CredentialsProvider, cancellation,
+// a ChatRoom.
 import Foundation
 import XCTest
 
@@ -191,5 +192,50 @@ final class IvschatTests: XCTestCase {
             XCTAssertEqual(meta.code, "Timeout")
         }
         XCTAssertLessThan(Date().timeIntervalSince(started), 3)
+    }
+
+    /// ChatRoom against ivschat-local: join, send, receive through the AsyncStream, refusals.
+    func testChatRoom() async throws {
+        let emulator = try Emulator()
+        let client = try emulator.client()
+        let arn = try XCTUnwrap(try await client.createRoom(input: CreateRoomInput(maximumMessageLength: 20)).arn)
+        func tokens(_ user: String, _ capabilities: [ChatTokenCapability]) -> ChatTokenClosure {
+            ChatTokenClosure {
+                let out = try await client.createChatToken(input: CreateChatTokenInput(
+                    roomIdentifier: arn, userId: user, capabilities: capabilities))
+                return ChatToken(token: out.token!, sessionExpirationTime: out.sessionExpirationTime,
+                                 tokenExpirationTime: out.tokenExpirationTime)
+            }
+        }
+        let url = emulator.endpointUrl.replacingOccurrences(of: "http://", with: "ws://")
+        let alice = try ChatRoom(regionOrUrl: url, tokenProvider: tokens("alice", [.sendMessage]))
+        let bob = try ChatRoom(regionOrUrl: url, tokenProvider: tokens("bob", []))
+        let bobEvents = bob.events()
+        try await alice.connect()
+        try await bob.connect()
+        XCTAssertEqual(alice.state(), .connected)
+        let sent = try await alice.sendMessage(request: SendMessageRequest(content: "hi bob", attributes: ["k": "v"]))
+        XCTAssertEqual(sent.sender.userId, "alice")
+        var received: ChatMessage?
+        for await event in bobEvents {
+            if case let .message(message) = event { received = message; break }
+        }
+        XCTAssertEqual(received?.id, sent.id)
+        XCTAssertEqual(received?.attributes, ["k": "v"])
+        do {
+            _ = try await bob.sendMessage(request: SendMessageRequest(content: "no capability"))
+            XCTFail("expected a refusal")
+        } catch let ChatRoomError.Chat(error) {
+            XCTAssertEqual(error.code, 403)
+        }
+        do {
+            _ = try await alice.sendMessage(request: SendMessageRequest(content: String(repeating: "x", count: 21)))
+            XCTFail("expected a refusal")
+        } catch let ChatRoomError.Chat(error) {
+            XCTAssertEqual(error.code, 413)
+        }
+        await alice.disconnect()
+        await bob.disconnect()
+        XCTAssertEqual(alice.lastDisconnectReason(), .clientDisconnect)
     }
 }
