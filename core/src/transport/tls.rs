@@ -72,6 +72,9 @@ fn shared(extra: Option<&[u8]>) -> Result<Arc<rustls::ClientConfig>, String> {
 }
 
 fn build(extra: Option<&[u8]>) -> Result<rustls::ClientConfig, String> {
+    // ring, not aws-lc-rs: no cmake or C++ toolchain for mobile cross-builds. rustls 0.23.48
+    // deprecates ring's provider for its lack of post-quantum key exchange.
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
