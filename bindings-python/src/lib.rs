@@ -1,14 +1,10 @@
 //! `ivschat._native`: the Rust half of the Python package `ivschat` (see python/ivschat/).
 //!
-//! Sync calls do their socket I/O on the calling thread (the core's blocking transport, driven
-//! through [`runtime::blocking_runtime`]), release the GIL while they wait and check for Ctrl-C; async
-//! calls are tasks on the process-wide runtime completing asyncio
-//! futures through [`aio`] (cancelling one drops the request); errors become the classes of
-//! `ivschat._errors`; the core's spans go to `logging`.
+//! Synchronous calls drive a current-thread runtime on the calling thread with the GIL released
+//! and stop on Ctrl-C; async calls are pyo3-async-runtimes futures (cancelling one drops the
+//! call); errors become the classes of `ivschat._errors`; the core's spans go to `logging`.
 
-mod aio;
 mod client;
-mod convert;
 mod credentials;
 mod error;
 #[cfg(feature = "local")]

@@ -1,10 +1,9 @@
 //! The core's `tracing` spans and events → Python `logging`, logger `ivschat`.
 //!
-//! The level Python wants is cached in an atomic (read when a client is built and by
-//! `ivschat.refresh_logging()`); when `ivschat` logs nothing at DEBUG/INFO, spans are not even
-//! recorded. A finished `ivschat.operation` span becomes one INFO record ("GetRoom: attempts=1
-//! status=200 latency_ms=3"), attempt spans and events become DEBUG records. Field values come
-//! from the core's spans, which never carry secrets.
+//! The level Python wants is cached (read when a client is built and by
+//! `ivschat.refresh_logging()`); below it, spans are not even recorded. A finished span becomes
+//! one record (`ivschat.operation: operation=GetRoom attempts=1 ...` at INFO, attempts at DEBUG),
+//! an event one record. Field values come from the core's spans, which never carry secrets.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -18,8 +17,9 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
-/// 0: off, 1: WARN and above, 2: + INFO, 3: + DEBUG/TRACE.
+/// The most verbose level Python wants: 0 off, 1 WARN, 2 INFO, 3 DEBUG.
 static WANTED: AtomicU8 = AtomicU8::new(0);
+static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 fn rank(level: &Level) -> u8 {
     match *level {
@@ -29,38 +29,30 @@ fn rank(level: &Level) -> u8 {
     }
 }
 
-/// Reads `logging.getLogger("ivschat").getEffectiveLevel()` into the cache.
-/// When the application has not imported `logging`, nothing configured it: only warnings would
-/// be shown (by `logging.lastResort`), and importing it here would slow `import ivschat` down.
+/// Reads `logging.getLogger("ivschat").getEffectiveLevel()` into the cache. Without `logging`
+/// imported nothing configured it: only warnings would show (and importing it costs start-up).
 pub fn refresh(py: Python<'_>) -> PyResult<()> {
-    let imported = py.import("sys")?.getattr("modules")?.contains("logging")?;
-    if !imported {
+    if !py.import("sys")?.getattr("modules")?.contains("logging")? {
         WANTED.store(1, Ordering::Relaxed);
         return Ok(());
     }
     let level: i64 = logger(py)?.call_method0("getEffectiveLevel")?.extract()?;
     let wanted = match level {
-        l if l <= 10 => 3,
-        l if l <= 20 => 2,
-        l if l <= 40 => 1,
+        ..=10 => 3,
+        11..=20 => 2,
+        21..=40 => 1,
         _ => 0,
     };
     WANTED.store(wanted, Ordering::Relaxed);
     Ok(())
 }
 
-static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-
 fn logger(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    LOGGER
-        .get_or_try_init(py, || {
-            Ok::<_, PyErr>(
-                py.import("logging")?
-                    .call_method1("getLogger", ("ivschat",))?
-                    .unbind(),
-            )
-        })
-        .map(|l| l.bind(py))
+    let made = LOGGER.get_or_try_init(py, || {
+        let logging = py.import("logging")?;
+        Ok::<_, PyErr>(logging.call_method1("getLogger", ("ivschat",))?.unbind())
+    });
+    made.map(|l| l.bind(py))
 }
 
 fn emit(level: &Level, message: String) {
@@ -77,60 +69,40 @@ fn emit(level: &Level, message: String) {
     });
 }
 
+/// `name=value` pairs (an event's `message` bare).
 #[derive(Default)]
 struct Fields(String);
 
+impl Fields {
+    fn push(&mut self, field: &Field, value: std::fmt::Arguments<'_>) {
+        let sep = if self.0.is_empty() { "" } else { " " };
+        let _ = match field.name() {
+            "message" => write!(self.0, "{sep}{value}"),
+            name => write!(self.0, "{sep}{name}={value}"),
+        };
+    }
+}
+
 impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(
-                self.0,
-                "{}{:?}",
-                if self.0.is_empty() { "" } else { " " },
-                value
-            );
-        } else {
-            let _ = write!(
-                self.0,
-                "{}{}={:?}",
-                if self.0.is_empty() { "" } else { " " },
-                field.name(),
-                value
-            );
-        }
+        self.push(field, format_args!("{value:?}"));
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        let _ = write!(
-            self.0,
-            "{}{}={}",
-            if self.0.is_empty() { "" } else { " " },
-            field.name(),
-            value
-        );
+        self.push(field, format_args!("{value}"));
     }
 }
 
-pub struct PyLoggingLayer;
+struct PyLoggingLayer;
 
-fn wanted(meta: &Metadata<'_>) -> bool {
-    let target = meta.target();
-    (target == "ivschat" || target.starts_with("ivschat::"))
-        && rank(meta.level()) <= WANTED.load(Ordering::Relaxed)
-}
-
-impl<S> Layer<S> for PyLoggingLayer
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-{
-    fn register_callsite(
-        &self,
-        _meta: &'static Metadata<'static>,
-    ) -> tracing::subscriber::Interest {
-        tracing::subscriber::Interest::sometimes()
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for PyLoggingLayer {
+    fn register_callsite(&self, _: &'static Metadata<'static>) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes() // the wanted level changes at run time
     }
 
-    fn enabled(&self, meta: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        wanted(meta)
+    fn enabled(&self, meta: &Metadata<'_>, _: Context<'_, S>) -> bool {
+        let target = meta.target();
+        (target == "ivschat" || target.starts_with("ivschat::"))
+            && rank(meta.level()) <= WANTED.load(Ordering::Relaxed)
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
@@ -142,45 +114,40 @@ where
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
-        if let Some(span) = ctx.span(id) {
-            let mut ext = span.extensions_mut();
-            if let Some(fields) = ext.get_mut::<Fields>() {
-                values.record(fields);
-            }
+        if let Some(span) = ctx.span(id)
+            && let Some(fields) = span.extensions_mut().get_mut::<Fields>()
+        {
+            values.record(fields);
         }
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let mut fields = Fields::default();
         event.record(&mut fields);
-        let scope = ctx
-            .event_span(event)
-            .map(|s| s.name().to_owned())
-            .unwrap_or_default();
-        let text = if scope.is_empty() {
-            fields.0
-        } else {
-            format!("{scope}: {}", fields.0)
-        };
-        emit(event.metadata().level(), text);
+        match ctx.event_span(event) {
+            Some(span) => emit(
+                event.metadata().level(),
+                format!("{}: {}", span.name(), fields.0),
+            ),
+            None => emit(event.metadata().level(), fields.0),
+        }
     }
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(&id) else { return };
-        let ext = span.extensions();
-        let Some(fields) = ext.get::<Fields>() else {
-            return;
-        };
-        emit(
-            span.metadata().level(),
-            format!("{}: {}", span.name(), fields.0),
-        );
+        if let Some(fields) = span.extensions().get::<Fields>() {
+            emit(
+                span.metadata().level(),
+                format!("{}: {}", span.name(), fields.0),
+            );
+        }
     }
 }
 
 /// Installs the layer as the global subscriber (unless the process already has one).
 pub fn install() {
     use tracing_subscriber::layer::SubscriberExt;
-    let subscriber = tracing_subscriber::registry().with(PyLoggingLayer);
-    let _ = tracing::subscriber::set_global_default(subscriber);
+    let _ = tracing::subscriber::set_global_default(
+        tracing_subscriber::registry().with(PyLoggingLayer),
+    );
 }

@@ -1,170 +1,124 @@
-//! The binding's two process-wide tokio runtimes, created lazily and re-created in a forked
-//! child:
+//! The binding's two process-wide tokio runtimes, built lazily and again in a forked child:
+//! [`runtime`] (multi-thread: async calls through pyo3-async-runtimes, pagination, chat rooms,
+//! the in-process emulator) and [`blocking_runtime`] (current-thread, driven by each thread that
+//! makes a synchronous call, see [`block_on_in`]).
 //!
-//! - [`runtime`], multi-thread: async calls, pagination, credential callbacks, the in-process
-//!   emulator;
-//! - [`blocking_runtime`], current-thread, shared by every thread making a blocking call. A
-//!   blocking client's call does its socket I/O on the calling thread and usually completes in
-//!   its first poll. The runtime is there for what it may await (a credentials refresh; with a
-//!   proxy, the async transport), driven by the waiting thread itself. Threads calling at the
-//!   same time take turns driving it; the others wait for their own result.
-//!
-//! A `fork()` copies only the calling thread: the parent's worker threads do not exist in the
-//! child, and a runtime's epoll instance is shared with the parent. A `pthread_atfork` child
-//! handler bumps the [`fork_generation`]; each runtime (and each client's connection pool) is
-//! keyed by it, so a child builds its own (the parent's are leaked, never dropped: dropping
-//! them would wait for threads that are not there).
+//! `fork()` copies only the calling thread: the parent's runtime workers do not exist in the
+//! child. A `pthread_atfork` child handler bumps [`fork_generation`]; runtimes (and clients) are
+//! keyed by it, and the parent's are leaked, never dropped (dropping would wait for threads that
+//! are not there).
 
-use std::cell::RefCell;
 use std::future::Future;
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, Once};
 use std::time::Duration;
 
 use pyo3::prelude::*;
+use pyo3_async_runtimes::TaskLocals;
+use pyo3_async_runtimes::generic::{ContextExt, JoinError, Runtime as GenericRuntime};
 use tokio::runtime::{Builder, Runtime};
 
 static GENERATION: AtomicU32 = AtomicU32::new(1);
-static FORK_HANDLER: Once = Once::new();
 
 extern "C" fn after_fork_in_child() {
     GENERATION.fetch_add(1, Ordering::AcqRel);
 }
 
-/// Registers the `fork()` child handler (once; call before any runtime or client is made).
+/// Registers the `fork()` child handler (once, at import).
 pub fn install_fork_handler() {
-    FORK_HANDLER.call_once(|| {
-        // SAFETY: the handler only bumps an atomic, which is async-signal-safe.
-        let failed = unsafe { libc::pthread_atfork(None, None, Some(after_fork_in_child)) } != 0;
-        if failed {
-            // Without the handler, fall back to the process id (a system call per check).
-            GENERATION.store(0, Ordering::Release);
-        }
+    static ONCE: Once = Once::new();
+    // SAFETY: the handler only bumps an atomic, which is async-signal-safe.
+    ONCE.call_once(|| unsafe {
+        libc::pthread_atfork(None, None, Some(after_fork_in_child));
     });
 }
 
-/// Which process this is: changes in a `fork()`ed child. No system call on the hot path.
+/// Which process this is: changes in a `fork()`ed child.
 pub fn fork_generation() -> u32 {
-    match GENERATION.load(Ordering::Acquire) {
-        0 => std::process::id() | 0x8000_0000,
-        generation => generation,
-    }
+    GENERATION.load(Ordering::Acquire)
 }
 
-/// One lazily built, fork-aware runtime.
-struct ProcessRuntime {
-    runtime: AtomicPtr<Runtime>,
-    /// The [`fork_generation`] that built `runtime`.
-    generation: AtomicU32,
-    create: Mutex<()>,
-    build: fn() -> std::io::Result<Runtime>,
-}
+/// A value of this process, made again in a forked child (whose copy of the lock may be held:
+/// it is never waited on there).
+pub struct PerProcess<T: Clone>(Mutex<Option<(u32, T)>>);
 
-impl ProcessRuntime {
-    const fn new(build: fn() -> std::io::Result<Runtime>) -> Self {
-        ProcessRuntime {
-            runtime: AtomicPtr::new(std::ptr::null_mut()),
-            generation: AtomicU32::new(0),
-            create: Mutex::new(()),
-            build,
-        }
+impl<T: Clone> PerProcess<T> {
+    pub const fn new() -> Self {
+        PerProcess(Mutex::new(None))
     }
 
-    fn get(&'static self) -> &'static Runtime {
+    pub fn get_or_try<E>(&self, make: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
         let generation = fork_generation();
-        let rt = self.runtime.load(Ordering::Acquire);
-        if !rt.is_null() && self.generation.load(Ordering::Acquire) == generation {
-            // SAFETY: runtimes are leaked, never freed.
-            return unsafe { &*rt };
-        }
-        self.create(generation)
-    }
-
-    #[cold]
-    fn create(&'static self, generation: u32) -> &'static Runtime {
-        // In a forked child the lock may have been copied in the locked state; never wait on it.
-        let _guard = match self.create.try_lock() {
-            Ok(g) => Some(g),
+        // Bounded wait: a forked child's copy may be locked for ever.
+        let mut slot = (0..10_000).find_map(|_| match self.0.try_lock() {
+            Ok(slot) => Some(slot),
             Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
-            Err(std::sync::TryLockError::WouldBlock)
-                if self.generation.load(Ordering::Acquire) != generation =>
-            {
+            Err(std::sync::TryLockError::WouldBlock) => {
+                std::thread::yield_now();
                 None
             }
-            Err(std::sync::TryLockError::WouldBlock) => {
-                Some(self.create.lock().unwrap_or_else(|p| p.into_inner()))
-            }
-        };
-        let rt = self.runtime.load(Ordering::Acquire);
-        if !rt.is_null() && self.generation.load(Ordering::Acquire) == generation {
-            // SAFETY: as in `get`.
-            return unsafe { &*rt };
+        });
+        if let Some(Some((owner, value))) = slot.as_deref()
+            && *owner == generation
+        {
+            return Ok(value.clone());
         }
-        let built = (self.build)().expect("ivschat: cannot start the tokio runtime");
-        let leaked: &'static Runtime = Box::leak(Box::new(built));
-        self.runtime
-            .store(leaked as *const Runtime as *mut Runtime, Ordering::Release);
-        self.generation.store(generation, Ordering::Release);
-        leaked
+        let value = make()?;
+        if let Some(slot) = slot.as_mut() {
+            std::mem::forget(slot.replace((generation, value.clone())));
+        }
+        Ok(value)
     }
 }
 
-static SHARED: ProcessRuntime = ProcessRuntime::new(|| {
-    Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("ivschat-rt")
-        .build()
-});
-
-static BLOCKING: ProcessRuntime = ProcessRuntime::new(|| {
-    Builder::new_current_thread()
-        .enable_all()
-        .thread_name("ivschat-blocking")
-        .build()
-});
+fn built(slot: &'static PerProcess<&'static Runtime>, multi: bool) -> &'static Runtime {
+    let build = || {
+        let mut b = if multi {
+            Builder::new_multi_thread()
+        } else {
+            Builder::new_current_thread()
+        };
+        b.enable_all()
+            .thread_name("ivschat-rt")
+            .build()
+            .map(|rt| &*Box::leak(Box::new(rt)))
+    };
+    slot.get_or_try(build)
+        .expect("ivschat: cannot start a tokio runtime")
+}
 
 /// The multi-thread runtime of this process.
 pub fn runtime() -> &'static Runtime {
-    SHARED.get()
+    static SHARED: PerProcess<&'static Runtime> = PerProcess::new();
+    built(&SHARED, true)
 }
 
-/// The current-thread runtime that blocking calls drive on their own threads.
+/// The current-thread runtime that synchronous calls drive on their own threads.
 pub fn blocking_runtime() -> &'static Runtime {
-    BLOCKING.get()
+    static BLOCKING: PerProcess<&'static Runtime> = PerProcess::new();
+    built(&BLOCKING, false)
 }
 
-thread_local! {
-    /// The exception a signal handler raised while a blocking call waited on this thread.
-    static INTERRUPTING: RefCell<Option<PyErr>> = const { RefCell::new(None) };
-}
-
-/// What a blocking client asks every 50 ms while a call waits: runs Python's signal handlers
-/// (on the main thread; elsewhere it is a no-op). When one raises (Ctrl-C), the call stops and
-/// [`raise_interrupting_signal`] raises the handler's exception.
-pub fn signal_check() -> ivschat::client::Interrupt {
-    Arc::new(|| {
-        Python::attach(|py| match py.check_signals() {
-            Ok(()) => false,
-            Err(e) => {
-                INTERRUPTING.with(|slot| *slot.borrow_mut() = Some(e));
-                true
-            }
-        })
-    })
-}
-
-/// After a blocking call: the signal handler's exception if [`signal_check`] stopped it.
-pub fn raise_interrupting_signal<T>(result: &Result<T, ivschat::Error>) -> PyResult<()> {
-    match result {
-        Err(e) if ivschat::client::is_interrupted(e) => Err(INTERRUPTING
-            .with(|slot| slot.borrow_mut().take())
-            .unwrap_or_else(|| pyo3::exceptions::PyKeyboardInterrupt::new_err(()))),
-        _ => Ok(()),
+/// Runs `fut` on the calling thread with the GIL released, checking Python's signal handlers
+/// every 50 ms: when one raises (Ctrl-C), the future is dropped (the call is cancelled) and the
+/// handler's exception (`KeyboardInterrupt`) propagates.
+pub fn block_on_in<F>(py: Python<'_>, rt: &Runtime, fut: F) -> PyResult<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        let slice = async { tokio::time::timeout(Duration::from_millis(50), fut.as_mut()).await };
+        match py.detach(|| rt.block_on(slice)) {
+            Ok(out) => return Ok(out),
+            Err(_) => py.check_signals()?,
+        }
     }
 }
 
-/// Runs `fut` to completion on the calling thread with the GIL released, checking for signals
-/// every 50 ms: Ctrl-C raises `KeyboardInterrupt` and drops (cancels) the future.
+/// [`block_on_in`] on the multi-thread runtime (for futures that spawn there).
 pub fn block_on<F>(py: Python<'_>, fut: F) -> PyResult<F::Output>
 where
     F: Future + Send,
@@ -173,34 +127,52 @@ where
     block_on_in(py, runtime(), fut)
 }
 
-/// [`block_on`] on a given runtime.
-pub fn block_on_in<F>(py: Python<'_>, rt: &Runtime, fut: F) -> PyResult<F::Output>
-where
-    F: Future + Send,
-    F::Output: Send,
-{
-    let mut fut = std::pin::pin!(fut);
-    // A blocking client's call usually completes in its first poll: try that on this thread, in
-    // the runtime's context, before entering its scheduler.
-    let first = py.detach(|| {
-        let _context = rt.enter();
-        fut.as_mut()
-            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
-    });
-    if let std::task::Poll::Ready(out) = first {
-        return Ok(out);
+/// pyo3-async-runtimes on [`runtime`] (its own tokio runtime is not rebuilt after a fork):
+/// `future_into_py::<Rt, _, _>` gives an awaitable whose cancellation drops the future, and a
+/// panic in it raises `RustPanic`.
+pub struct Rt;
+
+tokio::task_local! {
+    static LOCALS: TaskLocals;
+}
+
+pub struct Join(tokio::task::JoinError);
+
+impl JoinError for Join {
+    fn is_panic(&self) -> bool {
+        self.0.is_panic()
     }
-    loop {
-        let step = py.detach(|| {
-            rt.block_on(async {
-                tokio::time::timeout(Duration::from_millis(50), fut.as_mut())
-                    .await
-                    .ok()
-            })
-        });
-        match step {
-            Some(out) => return Ok(out),
-            None => py.check_signals()?,
-        }
+    fn into_panic(self) -> Box<dyn std::any::Any + Send + 'static> {
+        self.0.into_panic()
+    }
+}
+
+type Joined = Pin<Box<dyn Future<Output = Result<(), Join>> + Send>>;
+
+impl GenericRuntime for Rt {
+    type JoinError = Join;
+    type JoinHandle = Joined;
+
+    fn spawn<F: Future<Output = ()> + Send + 'static>(fut: F) -> Joined {
+        let task = runtime().spawn(fut);
+        Box::pin(async move { task.await.map_err(Join) })
+    }
+
+    fn spawn_blocking<F: FnOnce() + Send + 'static>(f: F) -> Joined {
+        let task = runtime().spawn_blocking(f);
+        Box::pin(async move { task.await.map_err(Join) })
+    }
+}
+
+impl ContextExt for Rt {
+    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        Box::pin(LOCALS.scope(locals, fut))
+    }
+
+    fn get_task_locals() -> Option<TaskLocals> {
+        LOCALS.try_with(Clone::clone).ok()
     }
 }

@@ -25,7 +25,7 @@ def load_cases() -> List[Dict[str, Any]]:
 def neutral(value: Any) -> Any:
     if isinstance(value, datetime.datetime):
         t = value.astimezone(datetime.timezone.utc)
-        return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond:06d}Z"
+        return f"{t.year:04d}-" + t.strftime("%m-%dT%H:%M:%S.") + f"{t.microsecond:06d}Z"
     if isinstance(value, dict):
         return {k: neutral(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -37,7 +37,7 @@ def make_client(url: str, creds: Dict[str, Any], max_attempts: int, read_timeout
     kwargs: Dict[str, Any] = dict(
         region="us-east-1", endpoint_url=url, aws_access_key_id=creds["accessKeyId"],
         aws_secret_access_key=creds["secretAccessKey"], aws_session_token=creds.get("sessionToken"),
-        max_attempts=max_attempts, _initial_backoff_ms=1,
+        max_attempts=max_attempts, initial_backoff=0.001,
     )
     if read_timeout_ms is not None:
         kwargs["read_timeout"] = read_timeout_ms / 1000

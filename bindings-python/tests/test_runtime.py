@@ -273,3 +273,49 @@ def test_client_repr_and_context_manager(server: LocalServer) -> None:
     with ivschat.Client(**server.client_kwargs()) as c:
         assert "test" not in repr(c).replace("_", "")
         assert c.region == "us-east-1"
+
+
+def test_operation_and_attempt_timeouts_bound_a_stalled_response(server: LocalServer, scripted: Admin) -> None:
+    stall = {"action": "stall", "ms": 5000, "status": 200, "headers": {"content-type": "application/json"}, "body": "{}"}
+    scripted.script([stall] * 4)
+    whole = ivschat.Client(**server.client_kwargs(), read_timeout=0, operation_timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(ivschat.RequestTimeoutError) as e:
+        whole.get_room(identifier=ARN)
+    assert time.monotonic() - started < 3.0 and isinstance(e.value, TimeoutError)
+
+    scripted.script([stall] * 4)
+    each = ivschat.Client(**server.client_kwargs(), read_timeout=0, attempt_timeout=0.3, max_attempts=2,
+                          initial_backoff=0.001)
+    started = time.monotonic()
+    with pytest.raises(ivschat.RequestTimeoutError):
+        each.get_room(identifier=ARN)
+    assert time.monotonic() - started < 4.0
+    assert len(scripted.recorded()) == 2  # each attempt was cut short, then retried once
+
+    async def main() -> None:
+        c = ivschat.AsyncClient(**server.client_kwargs(), read_timeout=0, operation_timeout=0.3)
+        with pytest.raises(ivschat.RequestTimeoutError):
+            await c.get_room(identifier=ARN)
+
+    scripted.script([stall])
+    asyncio.run(main())
+
+
+def test_max_response_bytes_refuses_a_huge_response(server: LocalServer, scripted: Admin) -> None:
+    import json
+
+    body = json.dumps({"arn": ARN, "name": "x" * 200_000})
+    scripted.script([{"status": 200, "headers": {"content-type": "application/json"}, "body": body}])
+    small = ivschat.Client(**server.client_kwargs(), max_response_bytes=10_000, max_attempts=1)
+    with pytest.raises(ivschat.ResponseParseError, match="10000"):
+        small.get_room(identifier=ARN)
+    scripted.script([{"status": 200, "headers": {"content-type": "application/json"}, "body": body}])
+    assert ivschat.Client(**server.client_kwargs()).get_room(identifier=ARN).name == "x" * 200_000
+
+
+def test_bad_options_name_the_setting(server: LocalServer) -> None:
+    with pytest.raises(ivschat.ConfigurationError, match="operation_timeout"):
+        ivschat.Client(**server.client_kwargs(), operation_timeout=-1)
+    with pytest.raises(ivschat.ConfigurationError, match="max_attempts"):
+        ivschat.Client(**server.client_kwargs(), max_attempts="three")  # type: ignore[arg-type]

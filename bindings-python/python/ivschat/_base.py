@@ -20,6 +20,17 @@ def _datetime() -> type:
     return datetime.datetime
 
 
+def _ts(text: Any) -> Any:
+    """The core's UTC RFC 3339 text (``2024-05-01T12:34:56.789Z``) as an aware datetime."""
+    if not isinstance(text, str) or len(text) < 20 or text[-1] != "Z":
+        return text
+    import datetime
+
+    micros = int((text[20:-1] + "000000")[:6]) if text[19] == "." else 0
+    return datetime.datetime(int(text[:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+                             int(text[14:16]), int(text[17:19]), micros, datetime.timezone.utc)
+
+
 def _bad(label: str, expected: str, value: object) -> NoReturn:
     raise TypeError(f"{label} must be {expected}, not {type(value).__name__}")
 
@@ -96,12 +107,6 @@ class _Shape:
                 continue
             parts.append(f"{f}='***'" if f in self._SENSITIVE else f"{f}={v!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
-
-    def __copy__(self: T) -> T:
-        return self
-
-    def __deepcopy__(self: T, memo: Any) -> T:
-        return self
 
     def __reduce__(self) -> Any:
         return (_rebuild, (type(self), {f: getattr(self, f) for f in self._FIELDS}))

@@ -49,26 +49,11 @@ class Credentials:
 if TYPE_CHECKING:
     CredentialsLike = Union[Credentials, Mapping[str, Any], Tuple[Any, ...]]
     CredentialsProvider = Callable[[], Union[CredentialsLike, Awaitable[CredentialsLike]]]
-
     _NativeTuple = Tuple[str, str, Optional[str], Optional[float]]
+else:  # at run time without importing `typing`
+    from _collections_abc import Callable
 
-
-def _aliases() -> "dict[str, Any]":
-    """The type aliases at run time (``ivschat.CredentialsProvider``), built on first use."""
-    from typing import Any, Awaitable, Callable, Mapping, Tuple, Union
-
-    like = Union[Credentials, Mapping[str, Any], Tuple[Any, ...]]
-    return {"CredentialsLike": like, "CredentialsProvider": Callable[[], Union[like, Awaitable[like]]]}
-
-
-if not TYPE_CHECKING:
-
-    def __getattr__(name: str) -> Any:
-        if name in ("CredentialsLike", "CredentialsProvider"):
-            value = _aliases()[name]
-            globals()[name] = value
-            return value
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    CredentialsProvider = Callable[[], object]
 
 
 def _normalize(value: Any) -> _NativeTuple:
@@ -101,39 +86,29 @@ def _normalize(value: Any) -> _NativeTuple:
 
 
 class Adapter:
-    """Called by the native provider on a worker thread with the GIL held and no loop running.
+    """A user's provider (sync or async), called by the extension on a blocking thread with the
+    GIL held: a coroutine is awaited on the loop of the call that needed it (``loop``, running in
+    its own thread and free while that call waits), else with ``asyncio.run`` here. The value
+    goes through ``normalize``."""
 
-    A coroutine result is awaited on the event loop of the ``AsyncClient`` call that needed the
-    credentials, when that loop is running in another thread (it is: it is awaiting us), else
-    with ``asyncio.run`` on this worker thread. Neither can deadlock: the caller's loop is free
-    while its call waits, and a sync ``Client`` call has released the GIL.
-    """
-
-    def __init__(self, provider: CredentialsProvider) -> None:
+    def __init__(self, provider: Callable[[], Any], normalize: Callable[[Any], Any] = _normalize) -> None:
         if not callable(provider):
-            raise TypeError("credentials_provider must be callable")
-        self._provider = provider
+            raise TypeError("the provider must be callable")
+        self._provider, self._normalize = provider, normalize
         self.loop: "Optional[asyncio.AbstractEventLoop]" = None
 
-    def __call__(self) -> _NativeTuple:
+    def __call__(self) -> Any:
         value = self._provider()
         if hasattr(value, "__await__"):
             import asyncio
 
             loop = self.loop
-            if loop is not None and loop.is_running() and not _in_loop_thread(loop):
+            if loop is not None and loop.is_running():
                 value = asyncio.run_coroutine_threadsafe(_await(value), loop).result()
             else:
                 value = asyncio.run(_await(value))
-        return _normalize(value)
+        return self._normalize(value)
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:
     return await awaitable
-
-
-def _in_loop_thread(loop: "asyncio.AbstractEventLoop") -> bool:
-    import threading
-
-    thread_id = getattr(loop, "_thread_id", None)
-    return thread_id == threading.get_ident()

@@ -8,36 +8,20 @@ if TYPE_CHECKING:
     from typing import Any, Dict, Optional, Tuple
 
 
-def _snake(name: str) -> str:
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i:
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
-
-
 class IvschatError(Exception):
     """Base of every ivschat error.
 
     ``code`` (the AWS error code, or ``ConnectionError``, ``Timeout``, ``CredentialsError``,
     ``ResponseParseError``, ``ConstructionError``, ``InvalidInput``), ``message``,
     ``request_id`` and ``status_code`` (``None`` when no response arrived); ``fields`` holds the
-    modeled members with their wire names, also exposed as snake_case attributes.
+    modeled members with their wire names, the modeled ones also as snake_case attributes.
     """
 
     _FIELDS: Tuple[Tuple[str, str], ...] = ()
 
-    def __init__(
-        self,
-        message: str = "",
-        *,
-        code: Optional[str] = None,
-        request_id: Optional[str] = None,
-        status_code: Optional[int] = None,
-        fields: Optional[Dict[str, Any]] = None,
-        member: Optional[str] = None,
-    ) -> None:
+    def __init__(self, message: str = "", *, code: Optional[str] = None, request_id: Optional[str] = None,
+                 status_code: Optional[int] = None, fields: Optional[Dict[str, Any]] = None,
+                 member: Optional[str] = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code if code is not None else type(self).__name__
@@ -47,10 +31,6 @@ class IvschatError(Exception):
         self.member = member
         for attr, wire in self._FIELDS:
             setattr(self, attr, self.fields.get(wire))
-        for wire, value in self.fields.items():
-            attr = _snake(wire)
-            if not hasattr(self, attr):
-                setattr(self, attr, value)
 
     def __str__(self) -> str:
         text = f"{self.code}: {self.message}"
@@ -73,6 +53,18 @@ class IvschatError(Exception):
 
 def _rebuild(cls: Any, message: str, code: Any, request_id: Any, status_code: Any, fields: Any, member: Any) -> Any:
     return cls(message, code=code, request_id=request_id, status_code=status_code, fields=fields, member=member)
+
+
+def _from_json(e: Dict[str, Any]) -> IvschatError:
+    """The exception for the core's ``Error::to_json()``: ``kind`` picks the class."""
+    cls: Any = _KINDS.get(e["kind"], IvschatError)
+    if e["kind"] == "service":
+        from ._model import MODELED_ERRORS
+
+        cls = MODELED_ERRORS.get(e["code"], ServiceError)
+    made: IvschatError = cls(e["message"], code=e["code"], request_id=e["requestId"],
+                             status_code=e["status"], fields=e["fields"], member=e["member"])
+    return made
 
 
 class ServiceError(IvschatError):
@@ -101,3 +93,8 @@ class ConfigurationError(IvschatError, ValueError):
 
 class ParamValidationError(IvschatError, ValueError):
     """An input value the core rejects before sending (code ``InvalidInput``); ``member`` names it."""
+
+
+_KINDS = {"unhandled": ServiceError, "transport": TransportError, "timeout": RequestTimeoutError,
+          "credentials": CredentialsError, "response": ResponseParseError,
+          "construction": ConfigurationError, "input": ParamValidationError}

@@ -9,22 +9,8 @@ def refresh_logging() -> None: ...
 class NativeClient:
     def __init__(
         self,
-        *,
-        region: Optional[str] = ...,
-        endpoint_url: Optional[str] = ...,
-        aws_access_key_id: Optional[str] = ...,
-        aws_secret_access_key: Optional[str] = ...,
-        aws_session_token: Optional[str] = ...,
-        profile_name: Optional[str] = ...,
-        use_fips_endpoint: Optional[bool] = ...,
-        use_dualstack_endpoint: Optional[bool] = ...,
-        max_attempts: Optional[int] = ...,
-        connect_timeout: Optional[float] = ...,
-        read_timeout: Optional[float] = ...,
+        options: dict[str, Any],
         credentials_provider: Optional[Callable[[], Tuple[str, str, Optional[str], Optional[float]]]] = ...,
-        user_agent_suffix: Optional[str] = ...,
-        initial_backoff_ms: Optional[int] = ...,
-        no_read_timeout: bool = ...,
     ) -> None: ...
     @property
     def region(self) -> str: ...
