@@ -21,7 +21,9 @@ cargo build --quiet -p ivschat-uniffi --features cli --lib --bin uniffi-bindgen 
 cargo build --quiet -p ivschat-emulator --bin ivschat-local || { echo "kotlin: 0 passed, 1 failed"; exit 1; }
 
 cd "$HERE"
-rm -rf target/surefire-reports target/conformance-kotlin.txt target/conformance-kotlin-messaging.txt
+# Bindings and classes from another build of the library (or an older package name) must not linger.
+rm -rf target/surefire-reports target/conformance-kotlin.txt target/conformance-kotlin-messaging.txt \
+  target/generated-sources/uniffi target/classes target/test-classes
 echo "==> mvn -q -B test"
 mvn -q -B -Dstyle.color=never test \
   -Divschat.native.dir="$CARGO_TARGET_DIR/debug" \

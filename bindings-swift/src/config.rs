@@ -12,8 +12,9 @@ use crate::error::IvschatError;
 /// How to reach the service and sign requests.
 #[derive(uniffi::Record)]
 pub struct IvschatConfig {
-    /// The AWS region, e.g. `us-east-1`.
-    pub region: String,
+    /// The AWS region, e.g. `us-east-1`; default: the `AWS_REGION` environment variable.
+    #[uniffi(default = None)]
+    pub region: Option<String>,
     /// Where credentials come from: `StaticCredentials(...)` or the app's own provider.
     pub credentials_provider: Arc<dyn CredentialsProvider>,
     /// A custom endpoint (`http://127.0.0.1:4580` for ivschat-local); default: the region's.
@@ -71,7 +72,7 @@ impl IvschatConfig {
         if let Some(extra) = &self.user_agent_suffix {
             suffix = format!("{suffix} {extra}");
         }
-        let region = Some(self.region).filter(|r| !r.trim().is_empty());
+        let region = self.region.filter(|r| !r.trim().is_empty());
         let options = json!({
             "region": region,
             "endpoint_url": self.endpoint_url,

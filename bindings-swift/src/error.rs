@@ -5,8 +5,10 @@ use std::fmt;
 pub use crate::generated::IvschatError;
 use crate::generated::modeled_error;
 
-/// What every error case carries: code, message, request id, HTTP status, retryability.
+/// What every error case carries: code, message, request id, HTTP status, retryability. Prints
+/// as `Code: message (request id ..., HTTP 404)`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Display)]
 pub struct ErrorMetadata {
     /// The error code: the service's (`ResourceNotFoundException`, or an unknown one kept as
     /// sent), or `ConnectionError`, `Timeout`, `CredentialsError`, `ResponseParseError`,
@@ -85,14 +87,21 @@ impl IvschatError {
     }
 }
 
+impl fmt::Display for ErrorMetadata {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)?;
+        match (&self.request_id, self.http_status) {
+            (Some(id), Some(status)) => write!(f, " (request id {id}, HTTP {status})"),
+            (Some(id), None) => write!(f, " (request id {id})"),
+            (None, Some(status)) => write!(f, " (HTTP {status})"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
 impl fmt::Display for IvschatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let meta = self.meta_ref();
-        write!(f, "{}: {}", meta.code, meta.message)?;
-        if let Some(id) = &meta.request_id {
-            write!(f, " (request id {id})")?;
-        }
-        Ok(())
+        self.meta_ref().fmt(f)
     }
 }
 

@@ -10,8 +10,9 @@ use crate::error::ErrorMetadata;
 
 /// `ChatTokenCapability`.
 ///
-/// Values this library does not know yet arrive as `Unknown`.
+/// Values this library does not know yet arrive as `Unknown`; prints as the wire value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
 pub enum ChatTokenCapability {
     /// `SEND_MESSAGE`.
     SendMessage,
@@ -53,12 +54,13 @@ impl ChatTokenCapability {
     }
 }
 
-crate::wire::string_enum_serde!(ChatTokenCapability);
+crate::wire::wire_string_enum!(ChatTokenCapability);
 
 /// `CreateLoggingConfigurationState`.
 ///
-/// Values this library does not know yet arrive as `Unknown`.
+/// Values this library does not know yet arrive as `Unknown`; prints as the wire value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
 pub enum CreateLoggingConfigurationState {
     /// `ACTIVE`.
     Active,
@@ -92,12 +94,13 @@ impl CreateLoggingConfigurationState {
     }
 }
 
-crate::wire::string_enum_serde!(CreateLoggingConfigurationState);
+crate::wire::wire_string_enum!(CreateLoggingConfigurationState);
 
 /// `FallbackResult`.
 ///
-/// Values this library does not know yet arrive as `Unknown`.
+/// Values this library does not know yet arrive as `Unknown`; prints as the wire value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
 pub enum FallbackResult {
     /// `ALLOW`.
     Allow,
@@ -135,12 +138,13 @@ impl FallbackResult {
     }
 }
 
-crate::wire::string_enum_serde!(FallbackResult);
+crate::wire::wire_string_enum!(FallbackResult);
 
 /// `LoggingConfigurationState`.
 ///
-/// Values this library does not know yet arrive as `Unknown`.
+/// Values this library does not know yet arrive as `Unknown`; prints as the wire value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
 pub enum LoggingConfigurationState {
     /// `CREATING`.
     Creating,
@@ -198,12 +202,13 @@ impl LoggingConfigurationState {
     }
 }
 
-crate::wire::string_enum_serde!(LoggingConfigurationState);
+crate::wire::wire_string_enum!(LoggingConfigurationState);
 
 /// `ResourceType`.
 ///
-/// Values this library does not know yet arrive as `Unknown`.
+/// Values this library does not know yet arrive as `Unknown`; prints as the wire value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
 pub enum ResourceType {
     /// `ROOM`.
     Room,
@@ -237,12 +242,13 @@ impl ResourceType {
     }
 }
 
-crate::wire::string_enum_serde!(ResourceType);
+crate::wire::wire_string_enum!(ResourceType);
 
 /// `UpdateLoggingConfigurationState`.
 ///
-/// Values this library does not know yet arrive as `Unknown`.
+/// Values this library does not know yet arrive as `Unknown`; prints as the wire value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
 pub enum UpdateLoggingConfigurationState {
     /// `ACTIVE`.
     Active,
@@ -276,12 +282,13 @@ impl UpdateLoggingConfigurationState {
     }
 }
 
-crate::wire::string_enum_serde!(UpdateLoggingConfigurationState);
+crate::wire::wire_string_enum!(UpdateLoggingConfigurationState);
 
 /// `ValidationExceptionReason`.
 ///
-/// Values this library does not know yet arrive as `Unknown`.
+/// Values this library does not know yet arrive as `Unknown`; prints as the wire value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
 pub enum ValidationExceptionReason {
     /// `UNKNOWN_OPERATION`.
     UnknownOperation,
@@ -323,7 +330,7 @@ impl ValidationExceptionReason {
     }
 }
 
-crate::wire::string_enum_serde!(ValidationExceptionReason);
+crate::wire::wire_string_enum!(ValidationExceptionReason);
 
 /// Input of `CreateChatToken`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
@@ -1325,6 +1332,7 @@ pub struct ValidationExceptionField {
 /// fields, and the client-side failures. `meta` has the code, message, request id and
 /// HTTP status of every case (Kotlin: `IvschatException`).
 #[derive(Debug, Clone, PartialEq, uniffi::Error)]
+#[uniffi::export(Display)]
 pub enum IvschatError {
     /// `AccessDeniedException`: `AccessDeniedException`.
     AccessDenied { meta: ErrorMetadata },

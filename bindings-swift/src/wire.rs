@@ -10,9 +10,14 @@ use serde_json::Value;
 use crate::error::IvschatError;
 
 /// `Serialize`/`Deserialize` of a string enum through `as_str` / `from_wire`, keeping unknown
-/// values.
-macro_rules! string_enum_serde {
+/// values, and `Display` as the wire value (Kotlin `toString()`, Swift `description`).
+macro_rules! wire_string_enum {
     ($name:ident) => {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
@@ -26,7 +31,7 @@ macro_rules! string_enum_serde {
         }
     };
 }
-pub(crate) use string_enum_serde;
+pub(crate) use wire_string_enum;
 
 fn format_time(t: &SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(*t).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)

@@ -1,4 +1,4 @@
-package ivschat
+package dev.ivschat
 
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow

@@ -1,4 +1,4 @@
-package ivschat.test
+package dev.ivschat.test
 
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -20,7 +20,7 @@ class ChatExampleTest {
 
     @Test
     fun readmeShowsTheExample() {
-        val source = File("src/test/kotlin/ivschat/test/ChatExample.kt").readText()
+        val source = File("src/test/kotlin/dev/ivschat/test/ChatExample.kt").readText()
         val example = source.substringAfter("// README: begin\n").substringBefore("// README: end")
         val readme = File("../README.md").readText()
         val shown = Regex("```kotlin\n(.*?)```", RegexOption.DOT_MATCHES_ALL).findAll(readme).map { it.groupValues[1] }

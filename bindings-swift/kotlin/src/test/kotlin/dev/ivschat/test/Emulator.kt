@@ -1,8 +1,8 @@
-package ivschat.test
+package dev.ivschat.test
 
-import ivschat.IvschatClient
-import ivschat.IvschatConfig
-import ivschat.StaticCredentials
+import dev.ivschat.IvschatClient
+import dev.ivschat.IvschatConfig
+import dev.ivschat.StaticCredentials
 import java.io.BufferedReader
 import java.io.File
 import java.io.InputStreamReader
@@ -20,7 +20,7 @@ class Emulator private constructor(private val process: Process, val endpointUrl
     fun client(
         maxAttempts: UInt? = null,
         readTimeout: Duration? = null,
-        provider: ivschat.CredentialsProvider = StaticCredentials("test", "test"),
+        provider: dev.ivschat.CredentialsProvider = StaticCredentials("test", "test"),
     ): IvschatClient = IvschatClient(
         IvschatConfig(
             region = "us-east-1",

@@ -1,16 +1,16 @@
-package ivschat.test
+package dev.ivschat.test
 
-import ivschat.CreateRoomInput
-import ivschat.CredentialsProvider
-import ivschat.CredentialsProviderException
-import ivschat.GetRoomInput
-import ivschat.IvschatClient
-import ivschat.IvschatConfig
-import ivschat.IvschatException
-import ivschat.ResourceType
-import ivschat.StaticCredentials
-import ivschat.ValidationExceptionReason
-import ivschat.operationInputFromJson
+import dev.ivschat.CreateRoomInput
+import dev.ivschat.CredentialsProvider
+import dev.ivschat.CredentialsProviderException
+import dev.ivschat.GetRoomInput
+import dev.ivschat.IvschatClient
+import dev.ivschat.IvschatConfig
+import dev.ivschat.IvschatException
+import dev.ivschat.ResourceType
+import dev.ivschat.StaticCredentials
+import dev.ivschat.ValidationExceptionReason
+import dev.ivschat.operationInputFromJson
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -147,7 +147,7 @@ class ErrorsTest {
     @Test
     fun credentials() = runBlocking<Unit> {
         val failing = object : CredentialsProvider {
-            override suspend fun provideCredentials(): ivschat.Credentials =
+            override suspend fun provideCredentials(): dev.ivschat.Credentials =
                 throw CredentialsProviderException.Failed("no Cognito session")
         }
         val e = assertThrows<IvschatException.Credentials> { runBlocking { emulator.client(provider = failing).getRoom(GetRoomInput(missingRoom)) } }
@@ -155,7 +155,7 @@ class ErrorsTest {
         assertTrue(e.meta.message.contains("no Cognito session"), e.meta.message)
 
         val crashing = object : CredentialsProvider {
-            override suspend fun provideCredentials(): ivschat.Credentials = error("provider bug")
+            override suspend fun provideCredentials(): dev.ivschat.Credentials = error("provider bug")
         }
         assertThrows<IvschatException.Credentials> { runBlocking { emulator.client(provider = crashing).getRoom(GetRoomInput(missingRoom)) } }
 

@@ -1,4 +1,4 @@
-package ivschat.test
+package dev.ivschat.test
 
 import java.io.InputStream
 import java.io.OutputStream

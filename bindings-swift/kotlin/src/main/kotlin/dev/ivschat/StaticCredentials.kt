@@ -1,4 +1,4 @@
-package ivschat
+package dev.ivschat
 
 /**
  * Credentials that never change: the simple [CredentialsProvider].

@@ -1,14 +1,14 @@
-package ivschat.test
+package dev.ivschat.test
 
-import ivschat.IvschatClient
-import ivschat.IvschatException
-import ivschat.ListLoggingConfigurationsInput
-import ivschat.ListRoomsInput
-import ivschat.OperationInput
-import ivschat.OperationOutput
-import ivschat.StaticCredentials
-import ivschat.operationInputFromJson
-import ivschat.operationOutputToJson
+import dev.ivschat.IvschatClient
+import dev.ivschat.IvschatException
+import dev.ivschat.ListLoggingConfigurationsInput
+import dev.ivschat.ListRoomsInput
+import dev.ivschat.OperationInput
+import dev.ivschat.OperationOutput
+import dev.ivschat.StaticCredentials
+import dev.ivschat.operationInputFromJson
+import dev.ivschat.operationOutputToJson
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
@@ -97,7 +97,7 @@ class ConformanceTest {
             Json.parseToJsonElement(emulator.get("/_emulator/script/requests")).jsonObject["requests"]!!.jsonArray.map { it.jsonObject }
 
         fun client(credentials: JsonObject, maxAttempts: Int, readTimeoutMs: Long? = null): IvschatClient = IvschatClient(
-            ivschat.IvschatConfig(
+            dev.ivschat.IvschatConfig(
                 region = "us-east-1",
                 credentialsProvider = StaticCredentials(
                     credentials["accessKeyId"]!!.jsonPrimitive.content,

@@ -1,17 +1,17 @@
-package ivschat.test
+package dev.ivschat.test
 
-import ivschat.ChatMessage
-import ivschat.ChatRoom
-import ivschat.ChatToken
-import ivschat.ChatTokenCapability
-import ivschat.CreateChatTokenInput
-import ivschat.CreateRoomInput
-import ivschat.DeleteMessageRequest
-import ivschat.IvschatClient
-import ivschat.IvschatConfig
-import ivschat.SendMessageRequest
-import ivschat.StaticCredentials
-import ivschat.receivedMessages
+import dev.ivschat.ChatMessage
+import dev.ivschat.ChatRoom
+import dev.ivschat.ChatToken
+import dev.ivschat.ChatTokenCapability
+import dev.ivschat.CreateChatTokenInput
+import dev.ivschat.CreateRoomInput
+import dev.ivschat.DeleteMessageRequest
+import dev.ivschat.IvschatClient
+import dev.ivschat.IvschatConfig
+import dev.ivschat.SendMessageRequest
+import dev.ivschat.StaticCredentials
+import dev.ivschat.receivedMessages
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.withTimeout
 

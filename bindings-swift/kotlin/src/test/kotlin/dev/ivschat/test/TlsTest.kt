@@ -1,10 +1,10 @@
-package ivschat.test
+package dev.ivschat.test
 
-import ivschat.GetRoomInput
-import ivschat.IvschatClient
-import ivschat.IvschatConfig
-import ivschat.IvschatException
-import ivschat.StaticCredentials
+import dev.ivschat.GetRoomInput
+import dev.ivschat.IvschatClient
+import dev.ivschat.IvschatConfig
+import dev.ivschat.IvschatException
+import dev.ivschat.StaticCredentials
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals

@@ -1,11 +1,11 @@
-package ivschat.test
+package dev.ivschat.test
 
-import ivschat.CreateRoomInput
-import ivschat.Credentials
-import ivschat.CredentialsProvider
-import ivschat.GetRoomInput
-import ivschat.IvschatException
-import ivschat.ListRoomsInput
+import dev.ivschat.CreateRoomInput
+import dev.ivschat.Credentials
+import dev.ivschat.CredentialsProvider
+import dev.ivschat.GetRoomInput
+import dev.ivschat.IvschatException
+import dev.ivschat.ListRoomsInput
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.awaitCancellation
