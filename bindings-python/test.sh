@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Python package (maturin develop, debug, feature `local`) into bindings-python/.venv
 # and runs: pytest (conformance runner, end-to-end sync/async against LocalServer, boto3 oracle,
-# errors, threads, fork, cancellation, credentials callbacks) and mypy --strict.
+# errors, threads, fork, cancellation, credentials callbacks, chat rooms, the messaging conformance
+# runner) and mypy --strict.
 # Last line: "python: N passed, M failed".
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -18,11 +19,11 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 
 VENV="$HERE/.venv"
-STAMP="$VENV/.installed-v1"
+STAMP="$VENV/.installed-v2"
 if [ ! -f "$STAMP" ]; then
   "$PYTHON" -m venv "$VENV" || { echo "python: 0 passed, 1 failed"; exit 1; }
   "$VENV/bin/pip" install --quiet --disable-pip-version-check \
-      -r "$ROOT/tools/requirements.txt" "maturin>=1.8,<2" "mypy>=1.10" \
+      -r "$ROOT/tools/requirements.txt" "maturin>=1.8,<2" "mypy>=1.10" "websockets>=15" \
     || { echo "pip install failed"; echo "python: 0 passed, 1 failed"; exit 1; }
   touch "$STAMP"
 fi

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Generates bindings-python/python/ivschat/_model.py from codegen/model/service-2.json.
+"""Generates bindings-python/python/ivschat/_model.py from codegen/model/service-2.json (and the
+client options of core/src/options.rs), and the chat event classes of ivschat.messaging
+(_messaging_model.py, src/messaging_model.rs) from the core's structs in core/src/messaging/.
 
 What it writes: one frozen class per structure the API exposes (inputs' nested shapes and
 outputs, snake_case attributes, ``to_dict()`` with wire names exactly as boto3 parses them),
@@ -20,6 +22,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "codegen" / "model" / "service-2.json"
 OPTIONS = ROOT / "core" / "src" / "options.rs"
+MESSAGING = ROOT / "core" / "src" / "messaging"
+OUT_EVENTS = ROOT / "bindings-python" / "python" / "ivschat" / "_messaging_model.py"
+OUT_EVENTS_RS = ROOT / "bindings-python" / "src" / "messaging_model.rs"
+# The core's messaging structs → (Python class, event `type`, field renames).
+EVENT_STRUCTS = {
+    "ChatUser": ("ChatUser", None, {}),
+    "ChatMessage": ("Message", "message", {}),
+    "ChatEvent": ("Event", "event", {}),
+    "DeleteMessageEvent": ("MessageDelete", "message_delete", {}),
+    "DisconnectUserEvent": ("UserDisconnect", "user_disconnect", {}),
+    "ChatError": ("ErrorEvent", "error", {"code": "error_code", "message": "error_message"}),
+    "UnknownFrame": ("UnknownFrame", "unknown", {}),
+}
 OUT = ROOT / "bindings-python" / "python" / "ivschat" / "_model.py"
 
 PAGINATED = {"ListRooms": "rooms", "ListLoggingConfigurations": "loggingConfigurations"}
@@ -355,18 +370,25 @@ class Gen:
             else:
                 w(f"        return {out}._from_wire(self._native.call({opname!r}, _in_{method}({call_args})))")
             if opname in PAGINATED:
-                item_list = self.shapes[self.shapes[op["output"]["shape"]]["members"][PAGINATED[opname]]["shape"]]
-                item = item_list["member"]["shape"]
-                wire_items = PAGINATED[opname]
+                # Pages until nextToken is missing, empty or the one just sent (the core's rule).
+                item = self.shapes[self.shapes[op["output"]["shape"]]["members"][PAGINATED[opname]]["shape"]]["member"]["shape"]
+                kind, call = ("AsyncIterator", "await self._native.call_async") if asyncio else ("Iterator", "self._native.call")
                 w()
-                if asyncio:
-                    w(f"    def paginate_{method}(self{', ' + sig if sig else ''}) -> AsyncIterator[{item}]:")
-                    w(f'        """Every {item} of every page (an async iterator; the stop rules are the core\'s)."""')
-                    w(f"        return _apages(self._native.paginate({opname!r}, _in_{method}({call_args})), {wire_items!r}, {item})")
-                else:
-                    w(f"    def paginate_{method}(self{', ' + sig if sig else ''}) -> Iterator[{item}]:")
-                    w(f'        """Every {item} of every page (an iterator; the stop rules are the core\'s)."""')
-                    w(f"        return _pages(self._native.paginate({opname!r}, _in_{method}({call_args})), {wire_items!r}, {item})")
+                w(f"    def paginate_{method}(self{', ' + sig if sig else ''}) -> {kind}[{item}]:")
+                w(f'        """Every {item} of every page (an {"async " if asyncio else ""}iterator)."""')
+                w(f"        params = _in_{method}({call_args})")
+                w()
+                w(f"        {'async ' if asyncio else ''}def pages() -> {kind}[{item}]:")
+                w("            p = params")
+                w("            while True:")
+                w(f"                page = {call}({opname!r}, p)")
+                w(f"                for x in page.get({PAGINATED[opname]!r}) or ():")
+                w(f"                    yield {item}._from_wire(x)")
+                w("                token = page.get('nextToken')")
+                w("                if not token or token == p.get('nextToken'):")
+                w("                    return")
+                w("                p = {**p, 'nextToken': token}")
+                w("        return pages()")
 
     def emit_options(self) -> None:
         """`_Options.__init__`: every setting of the core's `ClientOptions` (core/src/options.rs),
@@ -413,7 +435,7 @@ class Gen:
         w("# fmt: off")
         w("from __future__ import annotations")
         w()
-        w("from ._base import _Shape, _bad, _datetime, _set, _struct, _struct_list, _seq, _str_list, _str_map, _pages, _apages, _ts")
+        w("from ._base import _Shape, _bad, _datetime, _set, _struct, _struct_list, _seq, _str_list, _str_map, _ts")
         w("from ._errors import ServiceError")
         w()
         w("# Annotations only (`typing` and `datetime` cost start-up time; see _base.py).")
@@ -465,16 +487,79 @@ class Gen:
         return "\n".join(self.out) + "\n"
 
 
+def struct_fields(name: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """(doc, [(field, Rust type, doc)]) of `pub struct name` in core/src/messaging/*.rs."""
+    for f in sorted(MESSAGING.glob("*.rs")):
+        text = f.read_text()
+        m = re.search(r"((?:///[^\n]*\n)+)(?:#\[[^\n]*\n)*pub struct " + name + r" \{\n(.*?)\n\}", text, re.S)
+        if m:
+            doc = " ".join(l.strip()[3:].strip() for l in m.group(1).splitlines())
+            fields, lines = [], []
+            for line in m.group(2).splitlines():
+                line = line.strip()
+                if line.startswith("///"):
+                    lines.append(line[3:].strip())
+                elif line.startswith("pub "):
+                    fm = re.match(r"pub (\w+): (.+),$", line)
+                    assert fm, line
+                    fields.append((fm.group(1), fm.group(2), " ".join(lines)))
+                    lines = []
+            return doc, fields
+    raise KeyError(name)
+
+
+def unlink(doc: str) -> str:
+    """Rustdoc links (``[`X`](path)``) as plain code."""
+    return re.sub(r"\[`([^`]+)`\](\([^)]*\))?", r"`\1`", doc)
+
+
+PY_TYPES = {"String": "str", "Option<String>": "Optional[str]", "Attributes": "Dict[str, str]",
+            "Option<Attributes>": "Optional[Dict[str, str]]", "SystemTime": "datetime.datetime", "i64": "int",
+            "bool": "bool", "ChatUser": "ChatUser"}
+
+
+def gen_events() -> tuple[str, str]:
+    """The event classes (Python dataclasses) and their converters (Rust, to serde_json values
+    with the Python field names; times as epoch microseconds)."""
+    py = ['"""Generated by codegen/gen_python.py from core/src/messaging/*.rs. Do not edit."""',
+          "# fmt: off", "from __future__ import annotations", "", "import datetime", "from dataclasses import dataclass",
+          "from typing import Dict, Optional", ""]
+    rs = ["// Generated by codegen/gen_python.py from core/src/messaging/*.rs. Do not edit.",
+          "//! The core's messaging structs as `serde_json` values with the Python field names (times",
+          "//! as epoch microseconds), read by `ivschat._messaging_model`.", "",
+          "use ivschat::messaging::*;", "use serde_json::{Value, json};", "", "use crate::messaging::micros;"]
+    for rust, (cls, kind, renames) in EVENT_STRUCTS.items():
+        doc, fields = struct_fields(rust)
+        ordered = [f for f in fields if not PY_TYPES[f[1]].startswith("Optional")]
+        ordered += [f for f in fields if PY_TYPES[f[1]].startswith("Optional")]
+        doc = unlink(doc)
+        py += ["", "", "@dataclass(frozen=True)", f"class {cls}:", f'    """{doc}"""', ""]
+        for name, ty, fdoc in ordered:
+            default = " = None" if PY_TYPES[ty].startswith("Optional") else ""
+            py.append(f"    {renames.get(name, name)}: {PY_TYPES[ty]}{default}")
+            py.append(f'    """{unlink(fdoc)}"""')
+        fn = re.sub(r"(?<!^)([A-Z])", r"_\1", rust).lower()
+        rs += ["", f"/// `{rust}` → `ivschat.messaging.{cls}`.", f"pub fn {fn}(v: &{rust}) -> Value {{"]
+        items = [] if kind is None else [f'"type": "{kind}"']
+        for name, ty, _ in fields:
+            value = {"SystemTime": f"micros(v.{name})", "ChatUser": f"chat_user(&v.{name})"}.get(ty, f"v.{name}")
+            items.append(f'"{renames.get(name, name)}": {value}')
+        rs += [f"    json!({{{', '.join(items)}}})", "}"]
+    return "\n".join(py) + "\n", "\n".join(rs) + "\n"
+
+
 def main() -> int:
     model = json.loads(MODEL.read_text())
-    text = Gen(model).run()
+    events_py, events_rs = gen_events()
+    outputs = {OUT: Gen(model).run(), OUT_EVENTS: events_py, OUT_EVENTS_RS: events_rs}
     if "--check" in sys.argv:
-        if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT.relative_to(ROOT)} is stale: run python3 codegen/gen_python.py", file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text)
-    print(f"wrote {OUT.relative_to(ROOT)}")
+        stale = [p for p, text in outputs.items() if not p.exists() or p.read_text() != text]
+        for p in stale:
+            print(f"{p.relative_to(ROOT)} is stale: run python3 codegen/gen_python.py", file=sys.stderr)
+        return 1 if stale else 0
+    for p, text in outputs.items():
+        p.write_text(text)
+        print(f"wrote {p.relative_to(ROOT)}")
     return 0
 
 

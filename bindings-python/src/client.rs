@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use ivschat::dynamic::{OperationInput, OperationOutput};
 use ivschat::options::ClientOptions;
-use ivschat::paginator::PaginationStream;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3_async_runtimes::generic::future_into_py;
@@ -14,7 +13,7 @@ use pythonize::{Depythonizer, pythonize};
 
 use crate::credentials::PyCredentialsProvider;
 use crate::error::to_pyerr;
-use crate::runtime::{PerProcess, Rt, block_on, block_on_in, blocking_runtime, runtime};
+use crate::runtime::{PerProcess, Rt, block_on, block_on_in, blocking_runtime};
 
 #[pyclass(module = "ivschat._native", frozen)]
 pub struct NativeClient {
@@ -59,9 +58,9 @@ impl NativeClient {
     }
 }
 
-/// An operation's outcome (`None`: past the last page), made a wire-named dict or the matching
+/// An operation's outcome, made a wire-named dict or the matching
 /// exception where the GIL is held.
-struct Outcome(Option<Result<OperationOutput, ivschat::Error>>);
+struct Outcome(Result<OperationOutput, ivschat::Error>);
 
 impl<'py> IntoPyObject<'py> for Outcome {
     type Target = PyAny;
@@ -71,9 +70,8 @@ impl<'py> IntoPyObject<'py> for Outcome {
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         // Also run where pyo3 catches no panic (pyo3-async-runtimes' completion): the call settles.
         let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match self.0 {
-            Some(Ok(out)) => Ok(pythonize(py, &out)?),
-            Some(Err(e)) => Err(to_pyerr(py, &e)),
-            None => Ok(py.None().into_bound(py)),
+            Ok(out) => Ok(pythonize(py, &out)?),
+            Err(e) => Err(to_pyerr(py, &e)),
         }));
         made.unwrap_or_else(|_| {
             Err(PyRuntimeError::new_err(
@@ -136,7 +134,7 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (client, input) = self.input(py, op, params)?;
         let (result, _) = block_on_in(py, blocking_runtime(), client.call_operation(input))?;
-        Outcome(Some(result)).into_pyobject(py)
+        Outcome(result).into_pyobject(py)
     }
 
     /// The same, as an awaitable on the running asyncio loop (cancelling it cancels the call).
@@ -148,49 +146,7 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (client, input) = self.input(py, op, params)?;
         future_into_py::<Rt, _, _>(py, async move {
-            Ok(Outcome(Some(client.call_operation(input).await.0)))
+            Ok(Outcome(client.call_operation(input).await.0))
         })
-    }
-
-    /// A page stream over `ListRooms` / `ListLoggingConfigurations`.
-    fn paginate(
-        &self,
-        py: Python<'_>,
-        op: &str,
-        params: &Bound<'_, PyAny>,
-    ) -> PyResult<NativePages> {
-        let (client, input) = self.input(py, op, params)?;
-        let _guard = runtime().enter();
-        let stream = client
-            .paginate_operation(input, None)
-            .map_err(|e| to_pyerr(py, &e))?;
-        Ok(NativePages(Arc::new(tokio::sync::Mutex::new(
-            stream.map(|(page, _)| page),
-        ))))
-    }
-}
-
-type Stream = PaginationStream<Result<OperationOutput, ivschat::Error>>;
-
-#[pyclass(module = "ivschat._native", frozen)]
-pub struct NativePages(Arc<tokio::sync::Mutex<Stream>>);
-
-#[pymethods]
-impl NativePages {
-    /// The next page (a dict), or `None` at the end.
-    fn next_page<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let stream = self.0.clone();
-        Outcome(block_on(
-            py,
-            async move { stream.lock().await.next().await },
-        )?)
-        .into_pyobject(py)
-    }
-
-    /// The next page as an awaitable (resolving to `None` at the end).
-    fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let stream = self.0.clone();
-        let next = async move { Ok(Outcome(stream.lock().await.next().await)) };
-        future_into_py::<Rt, _, _>(py, next)
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Synchronous calls drive a current-thread runtime on the calling thread with the GIL released
 //! and stop on Ctrl-C; async calls are pyo3-async-runtimes futures (cancelling one drops the
-//! call); errors become the classes of `ivschat._errors`; the core's spans go to `logging`.
+//! call); errors become the classes of `ivschat._errors`; chat rooms are `messaging`; the core's spans
+//! go to `logging`.
 
 mod client;
 mod credentials;
@@ -10,6 +11,9 @@ mod error;
 #[cfg(feature = "local")]
 mod local;
 mod logging;
+mod messaging;
+#[rustfmt::skip]
+mod messaging_model;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -30,7 +34,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     runtime::install_fork_handler();
     logging::install();
     m.add_class::<client::NativeClient>()?;
-    m.add_class::<client::NativePages>()?;
+    m.add_class::<messaging::NativeChatRoom>()?;
+    m.add_class::<messaging::NativeEvents>()?;
     #[cfg(feature = "local")]
     m.add_class::<local::NativeLocalServer>()?;
     m.add("HAS_LOCAL", cfg!(feature = "local"))?;

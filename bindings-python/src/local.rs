@@ -17,16 +17,24 @@ pub struct NativeLocalServer {
 #[pymethods]
 impl NativeLocalServer {
     /// Starts the emulator on `host:port` (port 0: a free one) with the default identity
-    /// `test` / `test` (account 000000000000).
+    /// `test` / `test` (account 000000000000); `time_scale` speeds the emulator's clock up (60:
+    /// a one-minute chat session lasts a second).
     #[new]
-    #[pyo3(signature = (*, host="127.0.0.1".to_owned(), port=0, region="us-east-1".to_owned()))]
-    fn new(py: Python<'_>, host: String, port: u16, region: String) -> PyResult<Self> {
+    #[pyo3(signature = (*, host="127.0.0.1".to_owned(), port=0, region="us-east-1".to_owned(), time_scale=1.0))]
+    fn new(
+        py: Python<'_>,
+        host: String,
+        port: u16,
+        region: String,
+        time_scale: f64,
+    ) -> PyResult<Self> {
         let rt = runtime();
         let start = async move {
             ivschat_emulator::Emulator::builder()
                 .host(host)
                 .port(port)
                 .region(region)
+                .time_scale(time_scale)
                 .start()
                 .await
         };

@@ -6,7 +6,7 @@ from _collections_abc import Mapping  # = collections.abc.Mapping, already impor
 # `typing` costs ~10 ms of start-up (it imports re, collections, functools...): only for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, AsyncIterator, Dict, Iterator, List, NoReturn, Tuple, Type, TypeVar
+    from typing import Any, Dict, List, NoReturn, Tuple, Type, TypeVar
 
     T = TypeVar("T", bound="_Shape")
 
@@ -125,21 +125,3 @@ def _hashable(v: Any) -> Any:
     if isinstance(v, list):
         return tuple(v)
     return v
-
-
-def _pages(native_pages: Any, key: str, cls: Any) -> Iterator[Any]:
-    while True:
-        page = native_pages.next_page()
-        if page is None:
-            return
-        for item in page.get(key) or ():
-            yield cls._from_wire(item)
-
-
-async def _apages(native_pages: Any, key: str, cls: Any) -> AsyncIterator[Any]:
-    while True:
-        page = await native_pages.next_page_async()
-        if page is None:
-            return
-        for item in page.get(key) or ():
-            yield cls._from_wire(item)

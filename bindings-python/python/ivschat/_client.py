@@ -77,9 +77,6 @@ class _LoopAware:
         self._on_running_loop()
         return self._n.call_async(op, params)
 
-    def paginate(self, op: str, params: Any) -> Any:
-        self._on_running_loop()
-        return self._n.paginate(op, params)
 
 
 class AsyncClient(_Configured, _AsyncOperations):

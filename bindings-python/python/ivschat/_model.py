@@ -2,7 +2,7 @@
 # fmt: off
 from __future__ import annotations
 
-from ._base import _Shape, _bad, _datetime, _set, _struct, _struct_list, _seq, _str_list, _str_map, _pages, _apages, _ts
+from ._base import _Shape, _bad, _datetime, _set, _struct, _struct_list, _seq, _str_list, _str_map, _ts
 from ._errors import ServiceError
 
 # Annotations only (`typing` and `datetime` cost start-up time; see _base.py).
@@ -1870,16 +1870,40 @@ class _SyncOperations:
         return ListLoggingConfigurationsResponse._from_wire(self._native.call('ListLoggingConfigurations', _in_list_logging_configurations(next_token, max_results)))
 
     def paginate_list_logging_configurations(self, *, next_token: Optional[str] = None, max_results: Optional[int] = None) -> Iterator[LoggingConfigurationSummary]:
-        """Every LoggingConfigurationSummary of every page (an iterator; the stop rules are the core's)."""
-        return _pages(self._native.paginate('ListLoggingConfigurations', _in_list_logging_configurations(next_token, max_results)), 'loggingConfigurations', LoggingConfigurationSummary)
+        """Every LoggingConfigurationSummary of every page (an iterator)."""
+        params = _in_list_logging_configurations(next_token, max_results)
+
+        def pages() -> Iterator[LoggingConfigurationSummary]:
+            p = params
+            while True:
+                page = self._native.call('ListLoggingConfigurations', p)
+                for x in page.get('loggingConfigurations') or ():
+                    yield LoggingConfigurationSummary._from_wire(x)
+                token = page.get('nextToken')
+                if not token or token == p.get('nextToken'):
+                    return
+                p = {**p, 'nextToken': token}
+        return pages()
 
     def list_rooms(self, *, name: Optional[str] = None, next_token: Optional[str] = None, max_results: Optional[int] = None, message_review_handler_uri: Optional[str] = None, logging_configuration_identifier: Optional[str] = None) -> ListRoomsResponse:
         """ListRooms: Gets summary information about all your rooms in the AWS region where the API request is processed."""
         return ListRoomsResponse._from_wire(self._native.call('ListRooms', _in_list_rooms(name, next_token, max_results, message_review_handler_uri, logging_configuration_identifier)))
 
     def paginate_list_rooms(self, *, name: Optional[str] = None, next_token: Optional[str] = None, max_results: Optional[int] = None, message_review_handler_uri: Optional[str] = None, logging_configuration_identifier: Optional[str] = None) -> Iterator[RoomSummary]:
-        """Every RoomSummary of every page (an iterator; the stop rules are the core's)."""
-        return _pages(self._native.paginate('ListRooms', _in_list_rooms(name, next_token, max_results, message_review_handler_uri, logging_configuration_identifier)), 'rooms', RoomSummary)
+        """Every RoomSummary of every page (an iterator)."""
+        params = _in_list_rooms(name, next_token, max_results, message_review_handler_uri, logging_configuration_identifier)
+
+        def pages() -> Iterator[RoomSummary]:
+            p = params
+            while True:
+                page = self._native.call('ListRooms', p)
+                for x in page.get('rooms') or ():
+                    yield RoomSummary._from_wire(x)
+                token = page.get('nextToken')
+                if not token or token == p.get('nextToken'):
+                    return
+                p = {**p, 'nextToken': token}
+        return pages()
 
     def list_tags_for_resource(self, *, resource_arn: str) -> ListTagsForResourceResponse:
         """ListTagsForResource: Gets information about AWS tags for the specified ARN."""
@@ -1952,16 +1976,40 @@ class _AsyncOperations:
         return ListLoggingConfigurationsResponse._from_wire(await self._native.call_async('ListLoggingConfigurations', _in_list_logging_configurations(next_token, max_results)))
 
     def paginate_list_logging_configurations(self, *, next_token: Optional[str] = None, max_results: Optional[int] = None) -> AsyncIterator[LoggingConfigurationSummary]:
-        """Every LoggingConfigurationSummary of every page (an async iterator; the stop rules are the core's)."""
-        return _apages(self._native.paginate('ListLoggingConfigurations', _in_list_logging_configurations(next_token, max_results)), 'loggingConfigurations', LoggingConfigurationSummary)
+        """Every LoggingConfigurationSummary of every page (an async iterator)."""
+        params = _in_list_logging_configurations(next_token, max_results)
+
+        async def pages() -> AsyncIterator[LoggingConfigurationSummary]:
+            p = params
+            while True:
+                page = await self._native.call_async('ListLoggingConfigurations', p)
+                for x in page.get('loggingConfigurations') or ():
+                    yield LoggingConfigurationSummary._from_wire(x)
+                token = page.get('nextToken')
+                if not token or token == p.get('nextToken'):
+                    return
+                p = {**p, 'nextToken': token}
+        return pages()
 
     async def list_rooms(self, *, name: Optional[str] = None, next_token: Optional[str] = None, max_results: Optional[int] = None, message_review_handler_uri: Optional[str] = None, logging_configuration_identifier: Optional[str] = None) -> ListRoomsResponse:
         """ListRooms: Gets summary information about all your rooms in the AWS region where the API request is processed."""
         return ListRoomsResponse._from_wire(await self._native.call_async('ListRooms', _in_list_rooms(name, next_token, max_results, message_review_handler_uri, logging_configuration_identifier)))
 
     def paginate_list_rooms(self, *, name: Optional[str] = None, next_token: Optional[str] = None, max_results: Optional[int] = None, message_review_handler_uri: Optional[str] = None, logging_configuration_identifier: Optional[str] = None) -> AsyncIterator[RoomSummary]:
-        """Every RoomSummary of every page (an async iterator; the stop rules are the core's)."""
-        return _apages(self._native.paginate('ListRooms', _in_list_rooms(name, next_token, max_results, message_review_handler_uri, logging_configuration_identifier)), 'rooms', RoomSummary)
+        """Every RoomSummary of every page (an async iterator)."""
+        params = _in_list_rooms(name, next_token, max_results, message_review_handler_uri, logging_configuration_identifier)
+
+        async def pages() -> AsyncIterator[RoomSummary]:
+            p = params
+            while True:
+                page = await self._native.call_async('ListRooms', p)
+                for x in page.get('rooms') or ():
+                    yield RoomSummary._from_wire(x)
+                token = page.get('nextToken')
+                if not token or token == p.get('nextToken'):
+                    return
+                p = {**p, 'nextToken': token}
+        return pages()
 
     async def list_tags_for_resource(self, *, resource_arn: str) -> ListTagsForResourceResponse:
         """ListTagsForResource: Gets information about AWS tags for the specified ARN."""

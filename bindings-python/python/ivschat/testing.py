@@ -22,11 +22,12 @@ class LocalServer:
 
     credentials: Dict[str, str] = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, region: str = "us-east-1") -> None:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, region: str = "us-east-1",
+                 time_scale: float = 1.0) -> None:
         if not getattr(_native, "HAS_LOCAL", False):
             raise RuntimeError("this ivschat build has no in-process emulator (cargo feature `local`)")
         self.region = region
-        self._server: Any = _native.NativeLocalServer(host=host, port=port, region=region)
+        self._server: Any = _native.NativeLocalServer(host=host, port=port, region=region, time_scale=time_scale)
 
     @property
     def endpoint_url(self) -> str:
