@@ -132,6 +132,7 @@ pub struct ConfigBuilder {
     user_agent_suffix: Option<String>,
     extra_root_certificates: Option<Vec<u8>>,
     max_response_bytes: Option<usize>,
+    region_hint: Option<String>,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -229,6 +230,12 @@ impl ConfigBuilder {
         self.operation_timeout = Some(timeout);
         self
     }
+    /// How to set the region, in the caller's language, for the error a missing region gives
+    /// (bindings: `region_name="us-east-1"`); the Rust builder call by default.
+    pub fn region_hint(mut self, hint: impl Into<String>) -> Self {
+        self.region_hint = Some(hint.into());
+        self
+    }
     /// The clock used for signing (tests freeze it).
     pub fn time_source(mut self, source: impl TimeSource + 'static) -> Self {
         self.time_source = Some(Arc::new(source));
@@ -262,12 +269,16 @@ impl ConfigBuilder {
     /// Resolves region, endpoint and credentials. Fails with a clear message when the region is
     /// missing or the options conflict.
     pub fn build(self) -> Result<Config, Error> {
+        let hint = self.region_hint.as_deref();
         let region = self.region.or_else(env_region).ok_or_else(|| {
-            Error::construction(
-                "missing region: set it with Config::builder().region(\"us-east-1\"), the \
-                 AWS_REGION environment variable, or a profile's `region` (read by \
-                 Client::from_env / ConfigBuilder::load_defaults)",
-            )
+            Error::construction(format!(
+                "missing region: set it with {}, the AWS_REGION environment variable, or a \
+                 profile's `region`",
+                hint.unwrap_or(
+                    "Config::builder().region(\"us-east-1\") (or read a profile's with \
+                     Client::from_env / ConfigBuilder::load_defaults)"
+                )
+            ))
         })?;
         let (region, fips_from_region) = endpoint::normalize_fips_region(region.trim());
         if region.is_empty() {

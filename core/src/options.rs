@@ -238,6 +238,23 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_region_says_how_to_set_it_in_the_callers_language() {
+        if crate::config::env_region().is_some() {
+            return; // the environment names a region: nothing is missing
+        }
+        let err = Config::builder()
+            .region_hint("ivschat.Client(region_name=\"us-east-1\")")
+            .credentials(Credentials::new("a", "b", None))
+            .build()
+            .err()
+            .unwrap();
+        assert!(
+            err.message().contains("region_name=") && !err.message().contains("builder"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn secrets_stay_out_of_debug() {
         let o = options(r#"{"secret_access_key": "SECRET", "session_token": "TOKEN"}"#).unwrap();
         let text = format!("{o:?}");

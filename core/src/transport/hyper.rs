@@ -46,7 +46,7 @@ type Pool = Client<Connector, Full<Bytes>>;
 /// on a current-thread runtime, its async ones on a multi-thread one) must not be given it.
 pub(crate) struct HyperTransport {
     connector: Connector,
-    pools: Mutex<Vec<(tokio::runtime::Id, Pool)>>,
+    pools: Mutex<Vec<(tokio::runtime::Id, Arc<Pool>)>>,
     connect_timeout: Duration,
 }
 
@@ -92,7 +92,7 @@ impl HyperTransport {
     }
 
     /// The pool of the runtime this task runs on.
-    fn pool(&self) -> Pool {
+    fn pool(&self) -> Arc<Pool> {
         let runtime = tokio::runtime::Handle::current().id();
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((_, pool)) = pools.iter().find(|(id, _)| *id == runtime) {
@@ -101,13 +101,15 @@ impl HyperTransport {
         if pools.len() == MAX_RUNTIMES {
             pools.remove(0);
         }
-        let pool = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(IDLE_TIMEOUT)
-            .http1_max_headers(MAX_HEADERS)
-            .http1_max_buf_size(MAX_HEAD_BYTES.max(8192))
-            .set_host(false)
-            .build(self.connector.clone());
+        let pool = Arc::new(
+            Client::builder(TokioExecutor::new())
+                .pool_timer(TokioTimer::new())
+                .pool_idle_timeout(IDLE_TIMEOUT)
+                .http1_max_headers(MAX_HEADERS)
+                .http1_max_buf_size(MAX_HEAD_BYTES.max(8192))
+                .set_host(false)
+                .build(self.connector.clone()),
+        );
         pools.push((runtime, pool.clone()));
         pool
     }

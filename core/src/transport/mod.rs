@@ -162,7 +162,7 @@ pub(crate) fn invalid_response(what: impl fmt::Display) -> Error {
 /// A response body over the limit (not retried: the next answer would be as large).
 pub(crate) fn too_large(limit: usize) -> Error {
     Error::response_refused(format!(
-        "the server sent a response body over the {limit}-byte limit (max_response_bytes)"
+        "the server sent a response body over the {limit}-byte limit of this client"
     ))
 }
 
