@@ -88,6 +88,8 @@ class Gen:
             return f"Sequence[{self.in_type(s['member']['shape'])}]"
         if t == "map":
             return f"Mapping[{self.in_type(s['key']['shape'])}, {self.in_type(s['value']['shape'])}]"
+        if t == "string" and "enum" in s:  # mypy rejects a value the service does not know
+            return f"Literal[{', '.join(repr(v) for v in s['enum'])}]"
         return self.py_type(shape_name)
 
     def collect(self) -> None:
@@ -320,7 +322,8 @@ class Gen:
                 parts.append(f"{f}: {self.in_type(shape)}")
             else:
                 parts.append(f"{f}: Optional[{self.in_type(shape)}] = None")
-        return ("*, " + ", ".join(parts)) if parts else ""
+        # Any other keyword: a type error for mypy, ParamValidationError naming the valid ones.
+        return ("*, " + ", ".join(parts) + ", " if parts else "") + "**unknown: NoReturn"
 
     def emit_input_builder(self, opname: str, op: dict) -> None:
         params, _ = self.op_params(op)
@@ -363,8 +366,11 @@ class Gen:
             doc = doc.replace('"""', "'").replace("\\", "")
             w()
             prefix = "async def" if asyncio else "def"
-            w(f"    {prefix} {method}(self{', ' + sig if sig else ''}) -> {out}:")
+            w(f"    {prefix} {method}(self, {sig}) -> {out}:")
             w(f'        """{opname}: {doc.rstrip(".")}."""')
+            valid = tuple(f for f, _, _, _ in params)
+            w(f"        if unknown:")
+            w(f"            _unknown({opname!r}, unknown, {valid!r})")
             if asyncio:
                 w(f"        return {out}._from_wire(await self._native.call_async({opname!r}, _in_{method}({call_args})))")
             else:
@@ -374,8 +380,10 @@ class Gen:
                 item = self.shapes[self.shapes[op["output"]["shape"]]["members"][PAGINATED[opname]]["shape"]]["member"]["shape"]
                 kind, call = ("AsyncIterator", "await self._native.call_async") if asyncio else ("Iterator", "self._native.call")
                 w()
-                w(f"    def paginate_{method}(self{', ' + sig if sig else ''}) -> {kind}[{item}]:")
+                w(f"    def paginate_{method}(self, {sig}) -> {kind}[{item}]:")
                 w(f'        """Every {item} of every page (an {"async " if asyncio else ""}iterator)."""')
+                w(f"        if unknown:")
+                w(f"            _unknown({opname!r}, unknown, {valid!r})")
                 w(f"        params = _in_{method}({call_args})")
                 w()
                 w(f"        {'async ' if asyncio else ''}def pages() -> {kind}[{item}]:")
@@ -416,17 +424,18 @@ class Gen:
         w("class _Options:")
         w('    """Client settings, as in the core\'s ``ClientOptions`` (generated; durations in seconds)."""')
         w()
-        w("    def _configure(self, credentials_provider: Any, options: Dict[str, Any]) -> None:")
+        w("    def _configure(self, credentials_provider: Any, options: Dict[str, Any], config: Any) -> None:")
         w("        raise NotImplementedError")
         w()
-        sig = ", ".join(params + ["credentials_provider: Optional[CredentialsProvider] = None"])
+        sig = ", ".join(params + ["credentials_provider: Optional[CredentialsProvider] = None", "config: Any = None"])
         w(f"    def __init__(self, *, {sig}) -> None:")
         w('        """Settings by keyword (`None`: the default):')
         w()
         for d in self.option_docs:
             w(f"        - {d}")
-        w('        - credentials_provider: a callable (sync or async) returning ``Credentials``, a dict or a tuple."""')
-        w(f"        self._configure(credentials_provider, {{{', '.join(f'{n!r}: {n}' for n in names)}}})")
+        w("        - credentials_provider: a callable (sync or async) returning ``Credentials``, a dict or a tuple.")
+        w('        - config: a ``botocore.config.Config`` or a dict of its settings (region_name, retries, timeouts)."""')
+        w(f"        self._configure(credentials_provider, {{{', '.join(f'{n!r}: {n}' for n in names)}}}, config)")
 
     def run(self) -> str:
         self.collect()
@@ -435,7 +444,7 @@ class Gen:
         w("# fmt: off")
         w("from __future__ import annotations")
         w()
-        w("from ._base import _Shape, _bad, _datetime, _set, _struct, _struct_list, _seq, _str_list, _str_map, _ts")
+        w("from ._base import _Shape, _bad, _datetime, _set, _struct, _struct_list, _seq, _str_list, _str_map, _ts, _unknown")
         w("from ._errors import ServiceError")
         w()
         w("# Annotations only (`typing` and `datetime` cost start-up time; see _base.py).")
@@ -443,7 +452,8 @@ class Gen:
         w("if TYPE_CHECKING:")
         w("    import datetime")
         w("    from ._credentials import CredentialsProvider")
-        w("    from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union")
+        w("    from typing import (Any, AsyncIterator, Dict, Iterator, List, Literal, Mapping, NoReturn, Optional, Sequence,")
+        w("                        Tuple, Union)")
         w()
         w("__all__ = [")
         names = list(self.classes)

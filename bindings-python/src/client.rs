@@ -21,7 +21,9 @@ pub struct NativeClient {
     load_defaults: bool,
     /// This process's client (a forked child builds its own from `builder`).
     client: PerProcess<ivschat::Client>,
+    #[pyo3(get)]
     region: String,
+    #[pyo3(get)]
     endpoint_url: String,
 }
 
@@ -113,16 +115,6 @@ impl NativeClient {
             region,
             endpoint_url,
         })
-    }
-
-    #[getter]
-    fn region(&self) -> &str {
-        &self.region
-    }
-
-    #[getter]
-    fn endpoint_url(&self) -> &str {
-        &self.endpoint_url
     }
 
     /// Calls `op` with a wire-named dict; returns the wire-named output dict.

@@ -10,7 +10,9 @@ use crate::runtime::{block_on, runtime};
 #[pyclass(module = "ivschat._native", frozen)]
 pub struct NativeLocalServer {
     handle: Mutex<Option<ivschat_emulator::EmulatorHandle>>,
+    #[pyo3(get)]
     endpoint_url: String,
+    #[pyo3(get)]
     ws_url: String,
 }
 
@@ -47,16 +49,6 @@ impl NativeLocalServer {
             ws_url: handle.ws_url().to_string(),
             handle: Mutex::new(Some(handle)),
         })
-    }
-
-    #[getter]
-    fn endpoint_url(&self) -> &str {
-        &self.endpoint_url
-    }
-
-    #[getter]
-    fn ws_url(&self) -> &str {
-        &self.ws_url
     }
 
     /// Stops the server (idempotent).

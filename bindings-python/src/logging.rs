@@ -1,21 +1,18 @@
-//! The core's `tracing` spans and events → Python `logging`, logger `ivschat`.
-//!
-//! The level Python wants is cached (read when a client is built and by
-//! `ivschat.refresh_logging()`); below it, spans are not even recorded. A finished span becomes
-//! one record (`ivschat.operation: operation=GetRoom attempts=1 ...` at INFO, attempts at DEBUG),
-//! an event one record. Field values come from the core's spans, which never carry secrets.
+//! The core's `tracing` spans and events → Python `logging`, logger `ivschat`: tracing-subscriber's
+//! `fmt` layer writes each line (a closed span with its fields: `ivschat.operation{operation="GetRoom"
+//! attempts=1 latency_ms=2}: close` at INFO, attempts at DEBUG; or an event) to that logger at the
+//! line's level. The level Python wants is cached (read when a client is built and by
+//! `ivschat.refresh_logging()`); below it nothing is formatted. The core's spans carry no secrets.
 
-use std::fmt::Write as _;
+use std::io::Write;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata, Subscriber};
+use tracing::{Level, Metadata};
 use tracing_subscriber::Layer;
-use tracing_subscriber::layer::Context;
-use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 /// The most verbose level Python wants: 0 off, 1 WARN, 2 INFO, 3 DEBUG.
 static WANTED: AtomicU8 = AtomicU8::new(0);
@@ -55,99 +52,66 @@ fn logger(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     made.map(|l| l.bind(py))
 }
 
-fn emit(level: &Level, message: String) {
-    let py_level = match *level {
-        Level::ERROR => 40,
-        Level::WARN => 30,
-        Level::INFO => 20,
-        _ => 10,
-    };
-    Python::attach(|py| {
-        if let Ok(l) = logger(py) {
-            let _ = l.call_method1("log", (py_level, "%s", message));
-        }
-    });
+/// One formatted line, logged at `level` (Python's number) when the layer drops it.
+struct Line(i32, Vec<u8>);
+
+impl Write for Line {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.1.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
-/// `name=value` pairs (an event's `message` bare).
-#[derive(Default)]
-struct Fields(String);
+impl Drop for Line {
+    fn drop(&mut self) {
+        let text = String::from_utf8_lossy(&self.1).trim_end().to_owned();
+        if !text.is_empty() {
+            Python::attach(|py| {
+                if let Ok(l) = logger(py) {
+                    let _ = l.call_method1("log", (self.0, "%s", text));
+                }
+            });
+        }
+    }
+}
 
-impl Fields {
-    fn push(&mut self, field: &Field, value: std::fmt::Arguments<'_>) {
-        let sep = if self.0.is_empty() { "" } else { " " };
-        let _ = match field.name() {
-            "message" => write!(self.0, "{sep}{value}"),
-            name => write!(self.0, "{sep}{name}={value}"),
+struct ToPython;
+
+impl<'a> MakeWriter<'a> for ToPython {
+    type Writer = Line;
+    fn make_writer(&'a self) -> Line {
+        Line(20, Vec::new())
+    }
+    fn make_writer_for(&'a self, meta: &Metadata<'_>) -> Line {
+        let level = match *meta.level() {
+            Level::ERROR => 40,
+            Level::WARN => 30,
+            Level::INFO => 20,
+            _ => 10,
         };
-    }
-}
-
-impl Visit for Fields {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.push(field, format_args!("{value:?}"));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.push(field, format_args!("{value}"));
-    }
-}
-
-struct PyLoggingLayer;
-
-impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for PyLoggingLayer {
-    fn register_callsite(&self, _: &'static Metadata<'static>) -> tracing::subscriber::Interest {
-        tracing::subscriber::Interest::sometimes() // the wanted level changes at run time
-    }
-
-    fn enabled(&self, meta: &Metadata<'_>, _: Context<'_, S>) -> bool {
-        let target = meta.target();
-        (target == "ivschat" || target.starts_with("ivschat::"))
-            && rank(meta.level()) <= WANTED.load(Ordering::Relaxed)
-    }
-
-    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let mut fields = Fields::default();
-        attrs.record(&mut fields);
-        if let Some(span) = ctx.span(id) {
-            span.extensions_mut().insert(fields);
-        }
-    }
-
-    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
-        if let Some(span) = ctx.span(id)
-            && let Some(fields) = span.extensions_mut().get_mut::<Fields>()
-        {
-            values.record(fields);
-        }
-    }
-
-    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let mut fields = Fields::default();
-        event.record(&mut fields);
-        match ctx.event_span(event) {
-            Some(span) => emit(
-                event.metadata().level(),
-                format!("{}: {}", span.name(), fields.0),
-            ),
-            None => emit(event.metadata().level(), fields.0),
-        }
-    }
-
-    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
-        let Some(span) = ctx.span(&id) else { return };
-        if let Some(fields) = span.extensions().get::<Fields>() {
-            emit(
-                span.metadata().level(),
-                format!("{}: {}", span.name(), fields.0),
-            );
-        }
+        Line(level, Vec::new())
     }
 }
 
 /// Installs the layer as the global subscriber (unless the process already has one).
 pub fn install() {
     use tracing_subscriber::layer::SubscriberExt;
-    let _ = tracing::subscriber::set_global_default(
-        tracing_subscriber::registry().with(PyLoggingLayer),
-    );
+    // Dynamic: asked on every span and event, since the wanted level changes at run time.
+    let wanted = tracing_subscriber::filter::dynamic_filter_fn(|meta, _| {
+        let target = meta.target();
+        (target == "ivschat" || target.starts_with("ivschat::"))
+            && rank(meta.level()) <= WANTED.load(Ordering::Relaxed)
+    });
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(ToPython)
+        .with_ansi(false)
+        .without_time()
+        .with_level(false)
+        .with_target(false)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_filter(wanted);
+    let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer));
 }

@@ -29,7 +29,6 @@ struct RoomOptions {
     reconnect_on_session_expiry: Option<bool>,
     auto_reconnect: bool,
     request_timeout: Option<f64>,
-    connect_timeout: Option<f64>,
     event_capacity: Option<usize>,
 }
 
@@ -163,18 +162,13 @@ impl NativeChatRoom {
         if let Some(yes) = o.reconnect_on_session_expiry {
             b = b.reconnect_on_session_expiry(yes);
         }
-        if o.auto_reconnect {
-            b = b.reconnect_policy(Some(ReconnectPolicy::default()));
-        }
         if let Some(d) = secs("request_timeout", o.request_timeout)? {
             b = b.request_timeout(d);
-        }
-        if let Some(d) = secs("connect_timeout", o.connect_timeout)? {
-            b = b.connect_timeout(d);
         }
         if let Some(n) = o.event_capacity {
             b = b.event_capacity(n);
         }
+        b = b.reconnect_policy(o.auto_reconnect.then(ReconnectPolicy::default));
         Ok(NativeChatRoom(
             b.build()
                 .map_err(|e| PyValueError::new_err(e.to_string()))?,

@@ -253,9 +253,9 @@ def test_logging_reaches_python_logging(client: ivschat.Client, caplog: pytest.L
     ivschat.refresh_logging()
     records = [r for r in caplog.records if r.name == "ivschat"]
     text = "\n".join(r.getMessage() for r in records)
-    assert any(r.levelno == logging.INFO and r.getMessage().startswith("ivschat.operation: operation=ListRooms attempts=1")
-               for r in records), text
-    assert any(r.levelno == logging.DEBUG and r.getMessage().startswith("ivschat.attempt: attempt=1 status=200")
+    assert any(r.levelno == logging.INFO and r.getMessage().startswith('ivschat.operation{operation="ListRooms" attempts=1')
+               and r.getMessage().endswith("}: close") for r in records), text
+    assert any(r.levelno == logging.DEBUG and "ivschat.attempt{attempt=1" in r.getMessage() and "status=200" in r.getMessage()
                for r in records), text
     assert "path=" not in text  # the in-process emulator's own logs are not forwarded
     assert "test" not in text.replace("ivschat", "")  # no access key / secret in logs

@@ -30,3 +30,12 @@ __all__ = ["AsyncClient", "Client", "Credentials", "CredentialsProvider", "Ivsch
 for _cls in _OWN + tuple(globals()[n] for n in _model_all):
     _cls.__module__ = __name__
 del _cls
+
+
+def __getattr__(name: str) -> object:
+    """``ivschat.testing`` and ``ivschat.messaging`` without importing them (start-up time)."""
+    if name in ("testing", "messaging"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,6 +20,15 @@ def _datetime() -> type:
     return datetime.datetime
 
 
+def _unknown(operation: str, unknown: Dict[str, Any], valid: Tuple[str, ...]) -> NoReturn:
+    """boto3's "Unknown parameter in input", naming the operation and the valid keywords."""
+    from ._errors import ParamValidationError
+
+    names = ", ".join(valid) or "(none)"
+    raise ParamValidationError(f"{operation}: unknown parameter {sorted(unknown)[0]!r}, must be one of: {names}",
+                               member=sorted(unknown)[0])
+
+
 def _ts(text: Any) -> Any:
     """The core's UTC RFC 3339 text (``2024-05-01T12:34:56.789Z``) as an aware datetime."""
     if not isinstance(text, str) or len(text) < 20 or text[-1] != "Z":

@@ -5,6 +5,7 @@ import sys
 
 from . import _native
 from ._credentials import Adapter
+from ._errors import ConfigurationError
 from ._model import _AsyncOperations, _Options, _SyncOperations
 
 TYPE_CHECKING = False  # `typing` only for mypy (start-up time)
@@ -15,19 +16,56 @@ if TYPE_CHECKING:
 _UA = "lang/python#{}.{}.{} md/ivschat-python#{}".format(*sys.version_info[:3], _native.VERSION)
 
 
+# botocore's standard mode: delays of random(0, 1) × 50 ms × 2^(retry-1), at most 20 s (its 1 s base
+# for throttling errors needs the core to tell the two apart).
+_BACKOFF = 0.05
+_NO_REGION = ("missing region: pass region_name=\"us-east-1\" (or region=) to ivschat.Client, set AWS_REGION or "
+              "AWS_DEFAULT_REGION, or set `region` in the profile of ~/.aws/config")
+# botocore.config.Config settings that have a meaning here → ours; those it would be wrong to ignore.
+_CONFIG = {"region_name": "region", "connect_timeout": "connect_timeout", "read_timeout": "read_timeout",
+           "user_agent_extra": "user_agent_suffix"}
+_UNSUPPORTED = ("proxies", "proxies_config", "client_cert", "signature_version", "s3", "use_arn_region")
+
+
+def _merge_config(options: Dict[str, Any], config: Any) -> None:
+    """boto3's ``config=`` (a ``botocore.config.Config`` or a dict): explicit keywords win."""
+    def get(key: str) -> Any:
+        return config.get(key) if isinstance(config, dict) else getattr(config, key, None)
+
+    for theirs, ours in _CONFIG.items():
+        if get(theirs) is not None and not (ours in options or theirs in options):
+            options[ours] = get(theirs)
+    retries = get("retries") or {}
+    attempts = retries.get("total_max_attempts", retries.get("max_attempts", -1) + 1)  # max_attempts: retries
+    if attempts > 0 and "max_attempts" not in options:
+        options["max_attempts"] = attempts
+    bad = [k for k in _UNSUPPORTED if get(k) is not None]
+    if bad:
+        raise ConfigurationError(f"config: {', '.join(bad)} not supported by ivschat (unset it, or use the "
+                                 "HTTPS_PROXY environment variable for a proxy)")
+
+
 class _Configured(_Options):
     """What both clients share: the settings (generated ``_Options.__init__``) turned into one
     ``_native.NativeClient``."""
 
     _adapter: Optional[Adapter] = None
 
-    def _configure(self, credentials_provider: Any, options: Dict[str, Any]) -> None:
+    def _configure(self, credentials_provider: Any, options: Dict[str, Any], config: Any) -> None:
         options = {k: v for k, v in options.items() if v is not None}
+        if config is not None:
+            _merge_config(options, config)
+        options.setdefault("initial_backoff", _BACKOFF)
         suffix = options.get("user_agent_suffix")
         options["user_agent_suffix"] = _UA if suffix is None else f"{_UA} {suffix}"
         if credentials_provider is not None:
             self._adapter = Adapter(credentials_provider)
-        self._raw = _native.NativeClient(options, self._adapter)
+        try:
+            self._raw = _native.NativeClient(options, self._adapter)
+        except ConfigurationError as e:
+            if not e.message.startswith("missing region"):
+                raise
+            raise ConfigurationError(_NO_REGION, code=e.code) from None
         self._native: Any = self._raw
 
     @property
@@ -83,8 +121,8 @@ class AsyncClient(_Configured, _AsyncOperations):
     """The asyncio IVS Chat client (same keywords as ``Client``). Every method is a coroutine;
     cancelling it cancels the request. ``paginate_*`` return async iterators."""
 
-    def _configure(self, credentials_provider: Any, options: Dict[str, Any]) -> None:
-        super()._configure(credentials_provider, options)
+    def _configure(self, credentials_provider: Any, options: Dict[str, Any], config: Any) -> None:
+        super()._configure(credentials_provider, options, config)
         if self._adapter is not None:
             self._native = _LoopAware(self._native, self._adapter)
 

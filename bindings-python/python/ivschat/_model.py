@@ -2,7 +2,7 @@
 # fmt: off
 from __future__ import annotations
 
-from ._base import _Shape, _bad, _datetime, _set, _struct, _struct_list, _seq, _str_list, _str_map, _ts
+from ._base import _Shape, _bad, _datetime, _set, _struct, _struct_list, _seq, _str_list, _str_map, _ts, _unknown
 from ._errors import ServiceError
 
 # Annotations only (`typing` and `datetime` cost start-up time; see _base.py).
@@ -10,7 +10,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime
     from ._credentials import CredentialsProvider
-    from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+    from typing import (Any, AsyncIterator, Dict, Iterator, List, Literal, Mapping, NoReturn, Optional, Sequence,
+                        Tuple, Union)
 
 __all__ = [
     'CreateChatTokenResponse',
@@ -268,7 +269,7 @@ class CreateLoggingConfigurationResponse(_Shape):
     state: Optional[str]
     tags: Optional[Dict[str, str]]
 
-    def __init__(self, *, arn: Optional[str] = None, id: Optional[str] = None, create_time: Optional[datetime.datetime] = None, update_time: Optional[datetime.datetime] = None, name: Optional[str] = None, destination_configuration: Optional[Union[DestinationConfiguration, Mapping[str, Any]]] = None, state: Optional[str] = None, tags: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, *, arn: Optional[str] = None, id: Optional[str] = None, create_time: Optional[datetime.datetime] = None, update_time: Optional[datetime.datetime] = None, name: Optional[str] = None, destination_configuration: Optional[Union[DestinationConfiguration, Mapping[str, Any]]] = None, state: Optional[Literal['ACTIVE']] = None, tags: Optional[Mapping[str, str]] = None) -> None:
         _v: Any
         if arn is not None:
             if not isinstance(arn, str):
@@ -369,7 +370,7 @@ class MessageReviewHandler(_Shape):
     uri: Optional[str]
     fallback_result: Optional[str]
 
-    def __init__(self, *, uri: Optional[str] = None, fallback_result: Optional[str] = None) -> None:
+    def __init__(self, *, uri: Optional[str] = None, fallback_result: Optional[Literal['ALLOW', 'DENY']] = None) -> None:
         _v: Any
         if uri is not None:
             if not isinstance(uri, str):
@@ -599,7 +600,7 @@ class GetLoggingConfigurationResponse(_Shape):
     state: Optional[str]
     tags: Optional[Dict[str, str]]
 
-    def __init__(self, *, arn: Optional[str] = None, id: Optional[str] = None, create_time: Optional[datetime.datetime] = None, update_time: Optional[datetime.datetime] = None, name: Optional[str] = None, destination_configuration: Optional[Union[DestinationConfiguration, Mapping[str, Any]]] = None, state: Optional[str] = None, tags: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, *, arn: Optional[str] = None, id: Optional[str] = None, create_time: Optional[datetime.datetime] = None, update_time: Optional[datetime.datetime] = None, name: Optional[str] = None, destination_configuration: Optional[Union[DestinationConfiguration, Mapping[str, Any]]] = None, state: Optional[Literal['CREATING', 'CREATE_FAILED', 'DELETING', 'DELETE_FAILED', 'UPDATING', 'UPDATE_FAILED', 'ACTIVE']] = None, tags: Optional[Mapping[str, str]] = None) -> None:
         _v: Any
         if arn is not None:
             if not isinstance(arn, str):
@@ -834,7 +835,7 @@ class LoggingConfigurationSummary(_Shape):
     state: Optional[str]
     tags: Optional[Dict[str, str]]
 
-    def __init__(self, *, arn: Optional[str] = None, id: Optional[str] = None, create_time: Optional[datetime.datetime] = None, update_time: Optional[datetime.datetime] = None, name: Optional[str] = None, destination_configuration: Optional[Union[DestinationConfiguration, Mapping[str, Any]]] = None, state: Optional[str] = None, tags: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, *, arn: Optional[str] = None, id: Optional[str] = None, create_time: Optional[datetime.datetime] = None, update_time: Optional[datetime.datetime] = None, name: Optional[str] = None, destination_configuration: Optional[Union[DestinationConfiguration, Mapping[str, Any]]] = None, state: Optional[Literal['CREATING', 'CREATE_FAILED', 'DELETING', 'DELETE_FAILED', 'UPDATING', 'UPDATE_FAILED', 'ACTIVE']] = None, tags: Optional[Mapping[str, str]] = None) -> None:
         _v: Any
         if arn is not None:
             if not isinstance(arn, str):
@@ -1233,7 +1234,7 @@ class UpdateLoggingConfigurationResponse(_Shape):
     state: Optional[str]
     tags: Optional[Dict[str, str]]
 
-    def __init__(self, *, arn: Optional[str] = None, id: Optional[str] = None, create_time: Optional[datetime.datetime] = None, update_time: Optional[datetime.datetime] = None, name: Optional[str] = None, destination_configuration: Optional[Union[DestinationConfiguration, Mapping[str, Any]]] = None, state: Optional[str] = None, tags: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(self, *, arn: Optional[str] = None, id: Optional[str] = None, create_time: Optional[datetime.datetime] = None, update_time: Optional[datetime.datetime] = None, name: Optional[str] = None, destination_configuration: Optional[Union[DestinationConfiguration, Mapping[str, Any]]] = None, state: Optional[Literal['ACTIVE']] = None, tags: Optional[Mapping[str, str]] = None) -> None:
         _v: Any
         if arn is not None:
             if not isinstance(arn, str):
@@ -1829,48 +1830,70 @@ class _SyncOperations:
 
     _native: Any
 
-    def create_chat_token(self, *, room_identifier: str, user_id: str, capabilities: Optional[Sequence[str]] = None, session_duration_in_minutes: Optional[int] = None, attributes: Optional[Mapping[str, str]] = None) -> CreateChatTokenResponse:
+    def create_chat_token(self, *, room_identifier: str, user_id: str, capabilities: Optional[Sequence[Literal['SEND_MESSAGE', 'DISCONNECT_USER', 'DELETE_MESSAGE']]] = None, session_duration_in_minutes: Optional[int] = None, attributes: Optional[Mapping[str, str]] = None, **unknown: NoReturn) -> CreateChatTokenResponse:
         """CreateChatToken: Creates an encrypted token that is used by a chat participant to establish an individual WebSocket chat connection to a room."""
+        if unknown:
+            _unknown('CreateChatToken', unknown, ('room_identifier', 'user_id', 'capabilities', 'session_duration_in_minutes', 'attributes'))
         return CreateChatTokenResponse._from_wire(self._native.call('CreateChatToken', _in_create_chat_token(room_identifier, user_id, capabilities, session_duration_in_minutes, attributes)))
 
-    def create_logging_configuration(self, *, destination_configuration: Union[DestinationConfiguration, Mapping[str, Any]], name: Optional[str] = None, tags: Optional[Mapping[str, str]] = None) -> CreateLoggingConfigurationResponse:
+    def create_logging_configuration(self, *, destination_configuration: Union[DestinationConfiguration, Mapping[str, Any]], name: Optional[str] = None, tags: Optional[Mapping[str, str]] = None, **unknown: NoReturn) -> CreateLoggingConfigurationResponse:
         """CreateLoggingConfiguration: Creates a logging configuration that allows clients to store and record sent messages."""
+        if unknown:
+            _unknown('CreateLoggingConfiguration', unknown, ('destination_configuration', 'name', 'tags'))
         return CreateLoggingConfigurationResponse._from_wire(self._native.call('CreateLoggingConfiguration', _in_create_logging_configuration(destination_configuration, name, tags)))
 
-    def create_room(self, *, name: Optional[str] = None, maximum_message_rate_per_second: Optional[int] = None, maximum_message_length: Optional[int] = None, message_review_handler: Optional[Union[MessageReviewHandler, Mapping[str, Any]]] = None, tags: Optional[Mapping[str, str]] = None, logging_configuration_identifiers: Optional[Sequence[str]] = None) -> CreateRoomResponse:
+    def create_room(self, *, name: Optional[str] = None, maximum_message_rate_per_second: Optional[int] = None, maximum_message_length: Optional[int] = None, message_review_handler: Optional[Union[MessageReviewHandler, Mapping[str, Any]]] = None, tags: Optional[Mapping[str, str]] = None, logging_configuration_identifiers: Optional[Sequence[str]] = None, **unknown: NoReturn) -> CreateRoomResponse:
         """CreateRoom: Creates a room that allows clients to connect and pass messages."""
+        if unknown:
+            _unknown('CreateRoom', unknown, ('name', 'maximum_message_rate_per_second', 'maximum_message_length', 'message_review_handler', 'tags', 'logging_configuration_identifiers'))
         return CreateRoomResponse._from_wire(self._native.call('CreateRoom', _in_create_room(name, maximum_message_rate_per_second, maximum_message_length, message_review_handler, tags, logging_configuration_identifiers)))
 
-    def delete_logging_configuration(self, *, identifier: str) -> DeleteLoggingConfigurationResponse:
+    def delete_logging_configuration(self, *, identifier: str, **unknown: NoReturn) -> DeleteLoggingConfigurationResponse:
         """DeleteLoggingConfiguration: Deletes the specified logging configuration."""
+        if unknown:
+            _unknown('DeleteLoggingConfiguration', unknown, ('identifier',))
         return DeleteLoggingConfigurationResponse._from_wire(self._native.call('DeleteLoggingConfiguration', _in_delete_logging_configuration(identifier)))
 
-    def delete_message(self, *, room_identifier: str, id: str, reason: Optional[str] = None) -> DeleteMessageResponse:
+    def delete_message(self, *, room_identifier: str, id: str, reason: Optional[str] = None, **unknown: NoReturn) -> DeleteMessageResponse:
         """DeleteMessage: Sends an event to a specific room which directs clients to delete a specific message; that is, unrender it from view and delete it from the client’s chat history."""
+        if unknown:
+            _unknown('DeleteMessage', unknown, ('room_identifier', 'id', 'reason'))
         return DeleteMessageResponse._from_wire(self._native.call('DeleteMessage', _in_delete_message(room_identifier, id, reason)))
 
-    def delete_room(self, *, identifier: str) -> DeleteRoomResponse:
+    def delete_room(self, *, identifier: str, **unknown: NoReturn) -> DeleteRoomResponse:
         """DeleteRoom: Deletes the specified room."""
+        if unknown:
+            _unknown('DeleteRoom', unknown, ('identifier',))
         return DeleteRoomResponse._from_wire(self._native.call('DeleteRoom', _in_delete_room(identifier)))
 
-    def disconnect_user(self, *, room_identifier: str, user_id: str, reason: Optional[str] = None) -> DisconnectUserResponse:
+    def disconnect_user(self, *, room_identifier: str, user_id: str, reason: Optional[str] = None, **unknown: NoReturn) -> DisconnectUserResponse:
         """DisconnectUser: Disconnects all connections using a specified user ID from a room."""
+        if unknown:
+            _unknown('DisconnectUser', unknown, ('room_identifier', 'user_id', 'reason'))
         return DisconnectUserResponse._from_wire(self._native.call('DisconnectUser', _in_disconnect_user(room_identifier, user_id, reason)))
 
-    def get_logging_configuration(self, *, identifier: str) -> GetLoggingConfigurationResponse:
+    def get_logging_configuration(self, *, identifier: str, **unknown: NoReturn) -> GetLoggingConfigurationResponse:
         """GetLoggingConfiguration: Gets the specified logging configuration."""
+        if unknown:
+            _unknown('GetLoggingConfiguration', unknown, ('identifier',))
         return GetLoggingConfigurationResponse._from_wire(self._native.call('GetLoggingConfiguration', _in_get_logging_configuration(identifier)))
 
-    def get_room(self, *, identifier: str) -> GetRoomResponse:
+    def get_room(self, *, identifier: str, **unknown: NoReturn) -> GetRoomResponse:
         """GetRoom: Gets the specified room."""
+        if unknown:
+            _unknown('GetRoom', unknown, ('identifier',))
         return GetRoomResponse._from_wire(self._native.call('GetRoom', _in_get_room(identifier)))
 
-    def list_logging_configurations(self, *, next_token: Optional[str] = None, max_results: Optional[int] = None) -> ListLoggingConfigurationsResponse:
+    def list_logging_configurations(self, *, next_token: Optional[str] = None, max_results: Optional[int] = None, **unknown: NoReturn) -> ListLoggingConfigurationsResponse:
         """ListLoggingConfigurations: Gets summary information about all your logging configurations in the AWS region where the API request is processed."""
+        if unknown:
+            _unknown('ListLoggingConfigurations', unknown, ('next_token', 'max_results'))
         return ListLoggingConfigurationsResponse._from_wire(self._native.call('ListLoggingConfigurations', _in_list_logging_configurations(next_token, max_results)))
 
-    def paginate_list_logging_configurations(self, *, next_token: Optional[str] = None, max_results: Optional[int] = None) -> Iterator[LoggingConfigurationSummary]:
+    def paginate_list_logging_configurations(self, *, next_token: Optional[str] = None, max_results: Optional[int] = None, **unknown: NoReturn) -> Iterator[LoggingConfigurationSummary]:
         """Every LoggingConfigurationSummary of every page (an iterator)."""
+        if unknown:
+            _unknown('ListLoggingConfigurations', unknown, ('next_token', 'max_results'))
         params = _in_list_logging_configurations(next_token, max_results)
 
         def pages() -> Iterator[LoggingConfigurationSummary]:
@@ -1885,12 +1908,16 @@ class _SyncOperations:
                 p = {**p, 'nextToken': token}
         return pages()
 
-    def list_rooms(self, *, name: Optional[str] = None, next_token: Optional[str] = None, max_results: Optional[int] = None, message_review_handler_uri: Optional[str] = None, logging_configuration_identifier: Optional[str] = None) -> ListRoomsResponse:
+    def list_rooms(self, *, name: Optional[str] = None, next_token: Optional[str] = None, max_results: Optional[int] = None, message_review_handler_uri: Optional[str] = None, logging_configuration_identifier: Optional[str] = None, **unknown: NoReturn) -> ListRoomsResponse:
         """ListRooms: Gets summary information about all your rooms in the AWS region where the API request is processed."""
+        if unknown:
+            _unknown('ListRooms', unknown, ('name', 'next_token', 'max_results', 'message_review_handler_uri', 'logging_configuration_identifier'))
         return ListRoomsResponse._from_wire(self._native.call('ListRooms', _in_list_rooms(name, next_token, max_results, message_review_handler_uri, logging_configuration_identifier)))
 
-    def paginate_list_rooms(self, *, name: Optional[str] = None, next_token: Optional[str] = None, max_results: Optional[int] = None, message_review_handler_uri: Optional[str] = None, logging_configuration_identifier: Optional[str] = None) -> Iterator[RoomSummary]:
+    def paginate_list_rooms(self, *, name: Optional[str] = None, next_token: Optional[str] = None, max_results: Optional[int] = None, message_review_handler_uri: Optional[str] = None, logging_configuration_identifier: Optional[str] = None, **unknown: NoReturn) -> Iterator[RoomSummary]:
         """Every RoomSummary of every page (an iterator)."""
+        if unknown:
+            _unknown('ListRooms', unknown, ('name', 'next_token', 'max_results', 'message_review_handler_uri', 'logging_configuration_identifier'))
         params = _in_list_rooms(name, next_token, max_results, message_review_handler_uri, logging_configuration_identifier)
 
         def pages() -> Iterator[RoomSummary]:
@@ -1905,28 +1932,40 @@ class _SyncOperations:
                 p = {**p, 'nextToken': token}
         return pages()
 
-    def list_tags_for_resource(self, *, resource_arn: str) -> ListTagsForResourceResponse:
+    def list_tags_for_resource(self, *, resource_arn: str, **unknown: NoReturn) -> ListTagsForResourceResponse:
         """ListTagsForResource: Gets information about AWS tags for the specified ARN."""
+        if unknown:
+            _unknown('ListTagsForResource', unknown, ('resource_arn',))
         return ListTagsForResourceResponse._from_wire(self._native.call('ListTagsForResource', _in_list_tags_for_resource(resource_arn)))
 
-    def send_event(self, *, room_identifier: str, event_name: str, attributes: Optional[Mapping[str, str]] = None) -> SendEventResponse:
+    def send_event(self, *, room_identifier: str, event_name: str, attributes: Optional[Mapping[str, str]] = None, **unknown: NoReturn) -> SendEventResponse:
         """SendEvent: Sends an event to a room."""
+        if unknown:
+            _unknown('SendEvent', unknown, ('room_identifier', 'event_name', 'attributes'))
         return SendEventResponse._from_wire(self._native.call('SendEvent', _in_send_event(room_identifier, event_name, attributes)))
 
-    def tag_resource(self, *, resource_arn: str, tags: Mapping[str, str]) -> TagResourceResponse:
+    def tag_resource(self, *, resource_arn: str, tags: Mapping[str, str], **unknown: NoReturn) -> TagResourceResponse:
         """TagResource: Adds or updates tags for the AWS resource with the specified ARN."""
+        if unknown:
+            _unknown('TagResource', unknown, ('resource_arn', 'tags'))
         return TagResourceResponse._from_wire(self._native.call('TagResource', _in_tag_resource(resource_arn, tags)))
 
-    def untag_resource(self, *, resource_arn: str, tag_keys: Sequence[str]) -> UntagResourceResponse:
+    def untag_resource(self, *, resource_arn: str, tag_keys: Sequence[str], **unknown: NoReturn) -> UntagResourceResponse:
         """UntagResource: Removes tags from the resource with the specified ARN."""
+        if unknown:
+            _unknown('UntagResource', unknown, ('resource_arn', 'tag_keys'))
         return UntagResourceResponse._from_wire(self._native.call('UntagResource', _in_untag_resource(resource_arn, tag_keys)))
 
-    def update_logging_configuration(self, *, identifier: str, name: Optional[str] = None, destination_configuration: Optional[Union[DestinationConfiguration, Mapping[str, Any]]] = None) -> UpdateLoggingConfigurationResponse:
+    def update_logging_configuration(self, *, identifier: str, name: Optional[str] = None, destination_configuration: Optional[Union[DestinationConfiguration, Mapping[str, Any]]] = None, **unknown: NoReturn) -> UpdateLoggingConfigurationResponse:
         """UpdateLoggingConfiguration: Updates a specified logging configuration."""
+        if unknown:
+            _unknown('UpdateLoggingConfiguration', unknown, ('identifier', 'name', 'destination_configuration'))
         return UpdateLoggingConfigurationResponse._from_wire(self._native.call('UpdateLoggingConfiguration', _in_update_logging_configuration(identifier, name, destination_configuration)))
 
-    def update_room(self, *, identifier: str, name: Optional[str] = None, maximum_message_rate_per_second: Optional[int] = None, maximum_message_length: Optional[int] = None, message_review_handler: Optional[Union[MessageReviewHandler, Mapping[str, Any]]] = None, logging_configuration_identifiers: Optional[Sequence[str]] = None) -> UpdateRoomResponse:
+    def update_room(self, *, identifier: str, name: Optional[str] = None, maximum_message_rate_per_second: Optional[int] = None, maximum_message_length: Optional[int] = None, message_review_handler: Optional[Union[MessageReviewHandler, Mapping[str, Any]]] = None, logging_configuration_identifiers: Optional[Sequence[str]] = None, **unknown: NoReturn) -> UpdateRoomResponse:
         """UpdateRoom: Updates a room’s configuration."""
+        if unknown:
+            _unknown('UpdateRoom', unknown, ('identifier', 'name', 'maximum_message_rate_per_second', 'maximum_message_length', 'message_review_handler', 'logging_configuration_identifiers'))
         return UpdateRoomResponse._from_wire(self._native.call('UpdateRoom', _in_update_room(identifier, name, maximum_message_rate_per_second, maximum_message_length, message_review_handler, logging_configuration_identifiers)))
 
 
@@ -1935,48 +1974,70 @@ class _AsyncOperations:
 
     _native: Any
 
-    async def create_chat_token(self, *, room_identifier: str, user_id: str, capabilities: Optional[Sequence[str]] = None, session_duration_in_minutes: Optional[int] = None, attributes: Optional[Mapping[str, str]] = None) -> CreateChatTokenResponse:
+    async def create_chat_token(self, *, room_identifier: str, user_id: str, capabilities: Optional[Sequence[Literal['SEND_MESSAGE', 'DISCONNECT_USER', 'DELETE_MESSAGE']]] = None, session_duration_in_minutes: Optional[int] = None, attributes: Optional[Mapping[str, str]] = None, **unknown: NoReturn) -> CreateChatTokenResponse:
         """CreateChatToken: Creates an encrypted token that is used by a chat participant to establish an individual WebSocket chat connection to a room."""
+        if unknown:
+            _unknown('CreateChatToken', unknown, ('room_identifier', 'user_id', 'capabilities', 'session_duration_in_minutes', 'attributes'))
         return CreateChatTokenResponse._from_wire(await self._native.call_async('CreateChatToken', _in_create_chat_token(room_identifier, user_id, capabilities, session_duration_in_minutes, attributes)))
 
-    async def create_logging_configuration(self, *, destination_configuration: Union[DestinationConfiguration, Mapping[str, Any]], name: Optional[str] = None, tags: Optional[Mapping[str, str]] = None) -> CreateLoggingConfigurationResponse:
+    async def create_logging_configuration(self, *, destination_configuration: Union[DestinationConfiguration, Mapping[str, Any]], name: Optional[str] = None, tags: Optional[Mapping[str, str]] = None, **unknown: NoReturn) -> CreateLoggingConfigurationResponse:
         """CreateLoggingConfiguration: Creates a logging configuration that allows clients to store and record sent messages."""
+        if unknown:
+            _unknown('CreateLoggingConfiguration', unknown, ('destination_configuration', 'name', 'tags'))
         return CreateLoggingConfigurationResponse._from_wire(await self._native.call_async('CreateLoggingConfiguration', _in_create_logging_configuration(destination_configuration, name, tags)))
 
-    async def create_room(self, *, name: Optional[str] = None, maximum_message_rate_per_second: Optional[int] = None, maximum_message_length: Optional[int] = None, message_review_handler: Optional[Union[MessageReviewHandler, Mapping[str, Any]]] = None, tags: Optional[Mapping[str, str]] = None, logging_configuration_identifiers: Optional[Sequence[str]] = None) -> CreateRoomResponse:
+    async def create_room(self, *, name: Optional[str] = None, maximum_message_rate_per_second: Optional[int] = None, maximum_message_length: Optional[int] = None, message_review_handler: Optional[Union[MessageReviewHandler, Mapping[str, Any]]] = None, tags: Optional[Mapping[str, str]] = None, logging_configuration_identifiers: Optional[Sequence[str]] = None, **unknown: NoReturn) -> CreateRoomResponse:
         """CreateRoom: Creates a room that allows clients to connect and pass messages."""
+        if unknown:
+            _unknown('CreateRoom', unknown, ('name', 'maximum_message_rate_per_second', 'maximum_message_length', 'message_review_handler', 'tags', 'logging_configuration_identifiers'))
         return CreateRoomResponse._from_wire(await self._native.call_async('CreateRoom', _in_create_room(name, maximum_message_rate_per_second, maximum_message_length, message_review_handler, tags, logging_configuration_identifiers)))
 
-    async def delete_logging_configuration(self, *, identifier: str) -> DeleteLoggingConfigurationResponse:
+    async def delete_logging_configuration(self, *, identifier: str, **unknown: NoReturn) -> DeleteLoggingConfigurationResponse:
         """DeleteLoggingConfiguration: Deletes the specified logging configuration."""
+        if unknown:
+            _unknown('DeleteLoggingConfiguration', unknown, ('identifier',))
         return DeleteLoggingConfigurationResponse._from_wire(await self._native.call_async('DeleteLoggingConfiguration', _in_delete_logging_configuration(identifier)))
 
-    async def delete_message(self, *, room_identifier: str, id: str, reason: Optional[str] = None) -> DeleteMessageResponse:
+    async def delete_message(self, *, room_identifier: str, id: str, reason: Optional[str] = None, **unknown: NoReturn) -> DeleteMessageResponse:
         """DeleteMessage: Sends an event to a specific room which directs clients to delete a specific message; that is, unrender it from view and delete it from the client’s chat history."""
+        if unknown:
+            _unknown('DeleteMessage', unknown, ('room_identifier', 'id', 'reason'))
         return DeleteMessageResponse._from_wire(await self._native.call_async('DeleteMessage', _in_delete_message(room_identifier, id, reason)))
 
-    async def delete_room(self, *, identifier: str) -> DeleteRoomResponse:
+    async def delete_room(self, *, identifier: str, **unknown: NoReturn) -> DeleteRoomResponse:
         """DeleteRoom: Deletes the specified room."""
+        if unknown:
+            _unknown('DeleteRoom', unknown, ('identifier',))
         return DeleteRoomResponse._from_wire(await self._native.call_async('DeleteRoom', _in_delete_room(identifier)))
 
-    async def disconnect_user(self, *, room_identifier: str, user_id: str, reason: Optional[str] = None) -> DisconnectUserResponse:
+    async def disconnect_user(self, *, room_identifier: str, user_id: str, reason: Optional[str] = None, **unknown: NoReturn) -> DisconnectUserResponse:
         """DisconnectUser: Disconnects all connections using a specified user ID from a room."""
+        if unknown:
+            _unknown('DisconnectUser', unknown, ('room_identifier', 'user_id', 'reason'))
         return DisconnectUserResponse._from_wire(await self._native.call_async('DisconnectUser', _in_disconnect_user(room_identifier, user_id, reason)))
 
-    async def get_logging_configuration(self, *, identifier: str) -> GetLoggingConfigurationResponse:
+    async def get_logging_configuration(self, *, identifier: str, **unknown: NoReturn) -> GetLoggingConfigurationResponse:
         """GetLoggingConfiguration: Gets the specified logging configuration."""
+        if unknown:
+            _unknown('GetLoggingConfiguration', unknown, ('identifier',))
         return GetLoggingConfigurationResponse._from_wire(await self._native.call_async('GetLoggingConfiguration', _in_get_logging_configuration(identifier)))
 
-    async def get_room(self, *, identifier: str) -> GetRoomResponse:
+    async def get_room(self, *, identifier: str, **unknown: NoReturn) -> GetRoomResponse:
         """GetRoom: Gets the specified room."""
+        if unknown:
+            _unknown('GetRoom', unknown, ('identifier',))
         return GetRoomResponse._from_wire(await self._native.call_async('GetRoom', _in_get_room(identifier)))
 
-    async def list_logging_configurations(self, *, next_token: Optional[str] = None, max_results: Optional[int] = None) -> ListLoggingConfigurationsResponse:
+    async def list_logging_configurations(self, *, next_token: Optional[str] = None, max_results: Optional[int] = None, **unknown: NoReturn) -> ListLoggingConfigurationsResponse:
         """ListLoggingConfigurations: Gets summary information about all your logging configurations in the AWS region where the API request is processed."""
+        if unknown:
+            _unknown('ListLoggingConfigurations', unknown, ('next_token', 'max_results'))
         return ListLoggingConfigurationsResponse._from_wire(await self._native.call_async('ListLoggingConfigurations', _in_list_logging_configurations(next_token, max_results)))
 
-    def paginate_list_logging_configurations(self, *, next_token: Optional[str] = None, max_results: Optional[int] = None) -> AsyncIterator[LoggingConfigurationSummary]:
+    def paginate_list_logging_configurations(self, *, next_token: Optional[str] = None, max_results: Optional[int] = None, **unknown: NoReturn) -> AsyncIterator[LoggingConfigurationSummary]:
         """Every LoggingConfigurationSummary of every page (an async iterator)."""
+        if unknown:
+            _unknown('ListLoggingConfigurations', unknown, ('next_token', 'max_results'))
         params = _in_list_logging_configurations(next_token, max_results)
 
         async def pages() -> AsyncIterator[LoggingConfigurationSummary]:
@@ -1991,12 +2052,16 @@ class _AsyncOperations:
                 p = {**p, 'nextToken': token}
         return pages()
 
-    async def list_rooms(self, *, name: Optional[str] = None, next_token: Optional[str] = None, max_results: Optional[int] = None, message_review_handler_uri: Optional[str] = None, logging_configuration_identifier: Optional[str] = None) -> ListRoomsResponse:
+    async def list_rooms(self, *, name: Optional[str] = None, next_token: Optional[str] = None, max_results: Optional[int] = None, message_review_handler_uri: Optional[str] = None, logging_configuration_identifier: Optional[str] = None, **unknown: NoReturn) -> ListRoomsResponse:
         """ListRooms: Gets summary information about all your rooms in the AWS region where the API request is processed."""
+        if unknown:
+            _unknown('ListRooms', unknown, ('name', 'next_token', 'max_results', 'message_review_handler_uri', 'logging_configuration_identifier'))
         return ListRoomsResponse._from_wire(await self._native.call_async('ListRooms', _in_list_rooms(name, next_token, max_results, message_review_handler_uri, logging_configuration_identifier)))
 
-    def paginate_list_rooms(self, *, name: Optional[str] = None, next_token: Optional[str] = None, max_results: Optional[int] = None, message_review_handler_uri: Optional[str] = None, logging_configuration_identifier: Optional[str] = None) -> AsyncIterator[RoomSummary]:
+    def paginate_list_rooms(self, *, name: Optional[str] = None, next_token: Optional[str] = None, max_results: Optional[int] = None, message_review_handler_uri: Optional[str] = None, logging_configuration_identifier: Optional[str] = None, **unknown: NoReturn) -> AsyncIterator[RoomSummary]:
         """Every RoomSummary of every page (an async iterator)."""
+        if unknown:
+            _unknown('ListRooms', unknown, ('name', 'next_token', 'max_results', 'message_review_handler_uri', 'logging_configuration_identifier'))
         params = _in_list_rooms(name, next_token, max_results, message_review_handler_uri, logging_configuration_identifier)
 
         async def pages() -> AsyncIterator[RoomSummary]:
@@ -2011,38 +2076,50 @@ class _AsyncOperations:
                 p = {**p, 'nextToken': token}
         return pages()
 
-    async def list_tags_for_resource(self, *, resource_arn: str) -> ListTagsForResourceResponse:
+    async def list_tags_for_resource(self, *, resource_arn: str, **unknown: NoReturn) -> ListTagsForResourceResponse:
         """ListTagsForResource: Gets information about AWS tags for the specified ARN."""
+        if unknown:
+            _unknown('ListTagsForResource', unknown, ('resource_arn',))
         return ListTagsForResourceResponse._from_wire(await self._native.call_async('ListTagsForResource', _in_list_tags_for_resource(resource_arn)))
 
-    async def send_event(self, *, room_identifier: str, event_name: str, attributes: Optional[Mapping[str, str]] = None) -> SendEventResponse:
+    async def send_event(self, *, room_identifier: str, event_name: str, attributes: Optional[Mapping[str, str]] = None, **unknown: NoReturn) -> SendEventResponse:
         """SendEvent: Sends an event to a room."""
+        if unknown:
+            _unknown('SendEvent', unknown, ('room_identifier', 'event_name', 'attributes'))
         return SendEventResponse._from_wire(await self._native.call_async('SendEvent', _in_send_event(room_identifier, event_name, attributes)))
 
-    async def tag_resource(self, *, resource_arn: str, tags: Mapping[str, str]) -> TagResourceResponse:
+    async def tag_resource(self, *, resource_arn: str, tags: Mapping[str, str], **unknown: NoReturn) -> TagResourceResponse:
         """TagResource: Adds or updates tags for the AWS resource with the specified ARN."""
+        if unknown:
+            _unknown('TagResource', unknown, ('resource_arn', 'tags'))
         return TagResourceResponse._from_wire(await self._native.call_async('TagResource', _in_tag_resource(resource_arn, tags)))
 
-    async def untag_resource(self, *, resource_arn: str, tag_keys: Sequence[str]) -> UntagResourceResponse:
+    async def untag_resource(self, *, resource_arn: str, tag_keys: Sequence[str], **unknown: NoReturn) -> UntagResourceResponse:
         """UntagResource: Removes tags from the resource with the specified ARN."""
+        if unknown:
+            _unknown('UntagResource', unknown, ('resource_arn', 'tag_keys'))
         return UntagResourceResponse._from_wire(await self._native.call_async('UntagResource', _in_untag_resource(resource_arn, tag_keys)))
 
-    async def update_logging_configuration(self, *, identifier: str, name: Optional[str] = None, destination_configuration: Optional[Union[DestinationConfiguration, Mapping[str, Any]]] = None) -> UpdateLoggingConfigurationResponse:
+    async def update_logging_configuration(self, *, identifier: str, name: Optional[str] = None, destination_configuration: Optional[Union[DestinationConfiguration, Mapping[str, Any]]] = None, **unknown: NoReturn) -> UpdateLoggingConfigurationResponse:
         """UpdateLoggingConfiguration: Updates a specified logging configuration."""
+        if unknown:
+            _unknown('UpdateLoggingConfiguration', unknown, ('identifier', 'name', 'destination_configuration'))
         return UpdateLoggingConfigurationResponse._from_wire(await self._native.call_async('UpdateLoggingConfiguration', _in_update_logging_configuration(identifier, name, destination_configuration)))
 
-    async def update_room(self, *, identifier: str, name: Optional[str] = None, maximum_message_rate_per_second: Optional[int] = None, maximum_message_length: Optional[int] = None, message_review_handler: Optional[Union[MessageReviewHandler, Mapping[str, Any]]] = None, logging_configuration_identifiers: Optional[Sequence[str]] = None) -> UpdateRoomResponse:
+    async def update_room(self, *, identifier: str, name: Optional[str] = None, maximum_message_rate_per_second: Optional[int] = None, maximum_message_length: Optional[int] = None, message_review_handler: Optional[Union[MessageReviewHandler, Mapping[str, Any]]] = None, logging_configuration_identifiers: Optional[Sequence[str]] = None, **unknown: NoReturn) -> UpdateRoomResponse:
         """UpdateRoom: Updates a room’s configuration."""
+        if unknown:
+            _unknown('UpdateRoom', unknown, ('identifier', 'name', 'maximum_message_rate_per_second', 'maximum_message_length', 'message_review_handler', 'logging_configuration_identifiers'))
         return UpdateRoomResponse._from_wire(await self._native.call_async('UpdateRoom', _in_update_room(identifier, name, maximum_message_rate_per_second, maximum_message_length, message_review_handler, logging_configuration_identifiers)))
 
 
 class _Options:
     """Client settings, as in the core's ``ClientOptions`` (generated; durations in seconds)."""
 
-    def _configure(self, credentials_provider: Any, options: Dict[str, Any]) -> None:
+    def _configure(self, credentials_provider: Any, options: Dict[str, Any], config: Any) -> None:
         raise NotImplementedError
 
-    def __init__(self, *, region: Optional[str] = None, region_name: Optional[str] = None, endpoint_url: Optional[str] = None, endpoint: Optional[str] = None, access_key_id: Optional[str] = None, aws_access_key_id: Optional[str] = None, secret_access_key: Optional[str] = None, aws_secret_access_key: Optional[str] = None, session_token: Optional[str] = None, aws_session_token: Optional[str] = None, expiration: Optional[float] = None, profile: Optional[str] = None, profile_name: Optional[str] = None, use_fips: Optional[bool] = None, use_fips_endpoint: Optional[bool] = None, use_dual_stack: Optional[bool] = None, use_dualstack_endpoint: Optional[bool] = None, max_attempts: Optional[int] = None, initial_backoff: Optional[float] = None, connect_timeout: Optional[float] = None, read_timeout: Optional[float] = None, attempt_timeout: Optional[float] = None, operation_timeout: Optional[float] = None, user_agent_suffix: Optional[str] = None, max_response_bytes: Optional[int] = None, extra_root_certificates: Optional[str] = None, credentials_provider: Optional[CredentialsProvider] = None) -> None:
+    def __init__(self, *, region: Optional[str] = None, region_name: Optional[str] = None, endpoint_url: Optional[str] = None, endpoint: Optional[str] = None, access_key_id: Optional[str] = None, aws_access_key_id: Optional[str] = None, secret_access_key: Optional[str] = None, aws_secret_access_key: Optional[str] = None, session_token: Optional[str] = None, aws_session_token: Optional[str] = None, expiration: Optional[float] = None, profile: Optional[str] = None, profile_name: Optional[str] = None, use_fips: Optional[bool] = None, use_fips_endpoint: Optional[bool] = None, use_dual_stack: Optional[bool] = None, use_dualstack_endpoint: Optional[bool] = None, max_attempts: Optional[int] = None, initial_backoff: Optional[float] = None, connect_timeout: Optional[float] = None, read_timeout: Optional[float] = None, attempt_timeout: Optional[float] = None, operation_timeout: Optional[float] = None, user_agent_suffix: Optional[str] = None, max_response_bytes: Optional[int] = None, extra_root_certificates: Optional[str] = None, credentials_provider: Optional[CredentialsProvider] = None, config: Any = None) -> None:
         """Settings by keyword (`None`: the default):
 
         - region, region_name: `us-east-1`...
@@ -2063,5 +2140,6 @@ class _Options:
         - user_agent_suffix: Appended to the User-Agent.
         - max_response_bytes: The largest response body accepted (16 MiB).
         - extra_root_certificates: PEM certificates trusted besides Mozilla's roots.
-        - credentials_provider: a callable (sync or async) returning ``Credentials``, a dict or a tuple."""
-        self._configure(credentials_provider, {'region': region, 'region_name': region_name, 'endpoint_url': endpoint_url, 'endpoint': endpoint, 'access_key_id': access_key_id, 'aws_access_key_id': aws_access_key_id, 'secret_access_key': secret_access_key, 'aws_secret_access_key': aws_secret_access_key, 'session_token': session_token, 'aws_session_token': aws_session_token, 'expiration': expiration, 'profile': profile, 'profile_name': profile_name, 'use_fips': use_fips, 'use_fips_endpoint': use_fips_endpoint, 'use_dual_stack': use_dual_stack, 'use_dualstack_endpoint': use_dualstack_endpoint, 'max_attempts': max_attempts, 'initial_backoff': initial_backoff, 'connect_timeout': connect_timeout, 'read_timeout': read_timeout, 'attempt_timeout': attempt_timeout, 'operation_timeout': operation_timeout, 'user_agent_suffix': user_agent_suffix, 'max_response_bytes': max_response_bytes, 'extra_root_certificates': extra_root_certificates})
+        - credentials_provider: a callable (sync or async) returning ``Credentials``, a dict or a tuple.
+        - config: a ``botocore.config.Config`` or a dict of its settings (region_name, retries, timeouts)."""
+        self._configure(credentials_provider, {'region': region, 'region_name': region_name, 'endpoint_url': endpoint_url, 'endpoint': endpoint, 'access_key_id': access_key_id, 'aws_access_key_id': aws_access_key_id, 'secret_access_key': secret_access_key, 'aws_secret_access_key': aws_secret_access_key, 'session_token': session_token, 'aws_session_token': aws_session_token, 'expiration': expiration, 'profile': profile, 'profile_name': profile_name, 'use_fips': use_fips, 'use_fips_endpoint': use_fips_endpoint, 'use_dual_stack': use_dual_stack, 'use_dualstack_endpoint': use_dualstack_endpoint, 'max_attempts': max_attempts, 'initial_backoff': initial_backoff, 'connect_timeout': connect_timeout, 'read_timeout': read_timeout, 'attempt_timeout': attempt_timeout, 'operation_timeout': operation_timeout, 'user_agent_suffix': user_agent_suffix, 'max_response_bytes': max_response_bytes, 'extra_root_certificates': extra_root_certificates}, config)

@@ -132,8 +132,8 @@ TokenProvider = Callable[[], Union[Any, Awaitable[Any]]]
 class ChatRoom:
     """A chat room connection (the official ``ChatRoom``'s state machine). Settings by keyword:
     ``max_reconnect_attempts`` (3), ``reconnect_on_session_expiry`` (True), ``auto_reconnect``
-    (False: reconnect with backoff after a server close), ``request_timeout`` and
-    ``connect_timeout`` (seconds, 10), ``event_capacity`` (1024 per subscriber)."""
+    (False: reconnect with backoff after a server close), ``request_timeout`` (seconds, 10),
+    ``event_capacity`` (1024 per subscriber)."""
 
     def __init__(self, region_or_url: str, token_provider: TokenProvider, **options: Any) -> None:
         self._adapter = Adapter(token_provider, _token)
