@@ -13,7 +13,7 @@ use pythonize::{Depythonizer, pythonize};
 
 use crate::credentials::PyCredentialsProvider;
 use crate::error::to_pyerr;
-use crate::runtime::{PerProcess, Rt, block_on, block_on_in, blocking_runtime};
+use crate::runtime::{PerProcess, Rt, block_on_in, blocking_runtime, runtime};
 
 #[pyclass(module = "ivschat._native", frozen)]
 pub struct NativeClient {
@@ -34,7 +34,9 @@ fn build(
 ) -> PyResult<ivschat::Client> {
     let builder = builder.clone();
     let config = if defaults {
-        block_on(py, async move { builder.load_defaults().await.build() })?
+        block_on_in(py, runtime(), async move {
+            builder.load_defaults().await.build()
+        })?
     } else {
         py.detach(|| builder.build())
     };

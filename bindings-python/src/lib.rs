@@ -23,12 +23,6 @@ use pyo3::prelude::*;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Re-reads the level of the `ivschat` logger (call after changing it).
-#[pyfunction]
-fn refresh_logging(py: Python<'_>) -> PyResult<()> {
-    logging::refresh(py)
-}
-
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     runtime::install_fork_handler();
@@ -40,6 +34,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<local::NativeLocalServer>()?;
     m.add("HAS_LOCAL", cfg!(feature = "local"))?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
-    m.add_function(wrap_pyfunction!(refresh_logging, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::refresh, m)?)?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
-use crate::runtime::{block_on, runtime};
+use crate::runtime::{block_on_in, runtime};
 
 #[pyclass(module = "ivschat._native", frozen)]
 pub struct NativeLocalServer {
@@ -41,7 +41,7 @@ impl NativeLocalServer {
                 .await
         };
         // Spawned so the server's tasks live on the runtime's workers.
-        let handle = block_on(py, async move { rt.spawn(start).await })?
+        let handle = block_on_in(py, rt, async move { rt.spawn(start).await })?
             .map_err(|e| PyRuntimeError::new_err(format!("emulator task failed: {e}")))?
             .map_err(|e| PyRuntimeError::new_err(format!("cannot start the emulator: {e}")))?;
         Ok(NativeLocalServer {
@@ -56,7 +56,7 @@ impl NativeLocalServer {
         let handle = self.handle.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(handle) = handle {
             let rt = runtime();
-            block_on(py, async move { rt.spawn(handle.shutdown()).await })?
+            block_on_in(py, rt, async move { rt.spawn(handle.shutdown()).await })?
                 .map_err(|e| PyRuntimeError::new_err(format!("emulator shutdown failed: {e}")))?;
         }
         Ok(())

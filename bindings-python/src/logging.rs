@@ -26,8 +26,10 @@ fn rank(level: &Level) -> u8 {
     }
 }
 
-/// Reads `logging.getLogger("ivschat").getEffectiveLevel()` into the cache. Without `logging`
+/// Reads `logging.getLogger("ivschat").getEffectiveLevel()` into the cache (Python's
+/// `ivschat.refresh_logging()`, called after changing that level). Without `logging`
 /// imported nothing configured it: only warnings would show (and importing it costs start-up).
+#[pyfunction(name = "refresh_logging")]
 pub fn refresh(py: Python<'_>) -> PyResult<()> {
     if !py.import("sys")?.getattr("modules")?.contains("logging")? {
         WANTED.store(1, Ordering::Relaxed);

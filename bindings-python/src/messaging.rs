@@ -32,15 +32,6 @@ struct RoomOptions {
     event_capacity: Option<usize>,
 }
 
-fn secs(name: &str, s: Option<f64>) -> PyResult<Option<Duration>> {
-    s.map(|s| {
-        Duration::try_from_secs_f64(s).map_err(|_| {
-            PyValueError::new_err(format!("{name} must be a non-negative number of seconds"))
-        })
-    })
-    .transpose()
-}
-
 /// The Python token provider (`ivschat._credentials.Adapter` returning `(token,
 /// session_expiration, token_expiration)` in epoch seconds), called on a blocking thread.
 struct PyTokens(Arc<Py<PyAny>>);
@@ -162,7 +153,9 @@ impl NativeChatRoom {
         if let Some(yes) = o.reconnect_on_session_expiry {
             b = b.reconnect_on_session_expiry(yes);
         }
-        if let Some(d) = secs("request_timeout", o.request_timeout)? {
+        if let Some(s) = o.request_timeout {
+            let d = Duration::try_from_secs_f64(s)
+                .map_err(|e| PyValueError::new_err(format!("request_timeout: {e}")))?;
             b = b.request_timeout(d);
         }
         if let Some(n) = o.event_capacity {

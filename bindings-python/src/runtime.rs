@@ -118,15 +118,6 @@ where
     }
 }
 
-/// [`block_on_in`] on the multi-thread runtime (for futures that spawn there).
-pub fn block_on<F>(py: Python<'_>, fut: F) -> PyResult<F::Output>
-where
-    F: Future + Send,
-    F::Output: Send,
-{
-    block_on_in(py, runtime(), fut)
-}
-
 /// pyo3-async-runtimes on [`runtime`] (its own tokio runtime is not rebuilt after a fork):
 /// `future_into_py::<Rt, _, _>` gives an awaitable whose cancellation drops the future, and a
 /// panic in it raises `RustPanic`.

@@ -24,9 +24,8 @@ def _unknown(operation: str, unknown: Dict[str, Any], valid: Tuple[str, ...]) ->
     """boto3's "Unknown parameter in input", naming the operation and the valid keywords."""
     from ._errors import ParamValidationError
 
-    names = ", ".join(valid) or "(none)"
-    raise ParamValidationError(f"{operation}: unknown parameter {sorted(unknown)[0]!r}, must be one of: {names}",
-                               member=sorted(unknown)[0])
+    name, names = sorted(unknown)[0], ", ".join(valid) or "(none)"
+    raise ParamValidationError(f"{operation}: unknown parameter {name!r}, must be one of: {names}", member=name)
 
 
 def _ts(text: Any) -> Any:
@@ -109,12 +108,8 @@ class _Shape:
         return hash((type(self).__name__, tuple(_hashable(getattr(self, f)) for f in self._FIELDS)))
 
     def __repr__(self) -> str:
-        parts = []
-        for f in self._FIELDS:
-            v = getattr(self, f)
-            if v is None:
-                continue
-            parts.append(f"{f}='***'" if f in self._SENSITIVE else f"{f}={v!r}")
+        shown = ((f, getattr(self, f)) for f in self._FIELDS)
+        parts = (f"{f}='***'" if f in self._SENSITIVE else f"{f}={v!r}" for f, v in shown if v is not None)
         return f"{type(self).__name__}({', '.join(parts)})"
 
     def __reduce__(self) -> Any:
@@ -129,8 +124,4 @@ def _rebuild(cls: Any, state: Dict[str, Any]) -> Any:
 
 
 def _hashable(v: Any) -> Any:
-    if isinstance(v, dict):
-        return tuple(sorted(v.items()))
-    if isinstance(v, list):
-        return tuple(v)
-    return v
+    return tuple(sorted(v.items())) if isinstance(v, dict) else tuple(v) if isinstance(v, list) else v

@@ -61,20 +61,19 @@ class _Configured(_Options):
         if credentials_provider is not None:
             self._adapter = Adapter(credentials_provider)
         try:
-            self._raw = _native.NativeClient(options, self._adapter)
+            self._native: Any = _native.NativeClient(options, self._adapter)
         except ConfigurationError as e:
             if not e.message.startswith("missing region"):
                 raise
             raise ConfigurationError(_NO_REGION, code=e.code) from None
-        self._native: Any = self._raw
 
     @property
     def region(self) -> str:
-        return str(self._raw.region)
+        return str(self._native.region)
 
     @property
     def endpoint_url(self) -> str:
-        return str(self._raw.endpoint_url)
+        return str(self._native.endpoint_url)
 
     def __repr__(self) -> str:
         return f"ivschat.{type(self).__name__}(region={self.region!r}, endpoint_url={self.endpoint_url!r})"
@@ -95,36 +94,19 @@ class Client(_Configured, _SyncOperations):
         self.close()
 
 
-class _LoopAware:
-    """The native client, telling an async credentials provider which loop to run on."""
-
-    __slots__ = ("_n", "_adapter")
-
-    def __init__(self, native: Any, adapter: Adapter) -> None:
-        self._n, self._adapter = native, adapter
-
-    def _on_running_loop(self) -> None:
-        import asyncio
-
-        try:
-            self._adapter.loop = asyncio.get_running_loop()
-        except RuntimeError:
-            pass
-
-    def call_async(self, op: str, params: Any) -> Any:
-        self._on_running_loop()
-        return self._n.call_async(op, params)
-
-
-
 class AsyncClient(_Configured, _AsyncOperations):
     """The asyncio IVS Chat client (same keywords as ``Client``). Every method is a coroutine;
     cancelling it cancels the request. ``paginate_*`` return async iterators."""
 
     def _configure(self, credentials_provider: Any, options: Dict[str, Any], config: Any) -> None:
         super()._configure(credentials_provider, options, config)
-        if self._adapter is not None:
-            self._native = _LoopAware(self._native, self._adapter)
+        if self._adapter is not None:  # an async provider runs on this loop while it runs
+            import asyncio
+
+            try:
+                self._adapter.loop = asyncio.get_running_loop()
+            except RuntimeError:
+                pass
 
     async def close(self) -> None:
         """Nothing to release eagerly; for symmetry with ``async with``."""

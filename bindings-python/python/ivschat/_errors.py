@@ -23,10 +23,8 @@ class IvschatError(Exception):
                  status_code: Optional[int] = None, fields: Optional[Dict[str, Any]] = None,
                  member: Optional[str] = None) -> None:
         super().__init__(message)
-        self.message = message
+        self.message, self.request_id, self.status_code = message, request_id, status_code
         self.code = code if code is not None else type(self).__name__
-        self.request_id = request_id
-        self.status_code = status_code
         self.fields: Dict[str, Any] = dict(fields or {})
         self.member = member
         for attr, wire in self._FIELDS:

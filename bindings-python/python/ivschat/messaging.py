@@ -1,16 +1,8 @@
-"""Chat rooms over the IVS Chat messaging WebSocket (the core's ``ivschat::messaging::ChatRoom``).
-
-    room = ChatRoom("us-east-1", token_provider)        # or a ws:// / wss:// URL
-    async with room:                                    # connect() ... disconnect()
-        events = room.events()                          # subscribe before you send
-        await room.send_message("hello", attributes={"k": "v"})
-        async for event in events:
-            if isinstance(event, Message): print(event.sender.user_id, event.content)
-
-``token_provider`` is called (sync or ``async``) before every connection attempt and returns a
-token: a ``str``, a ``CreateChatTokenResponse`` (``client.create_chat_token(...)``), or a dict
-with ``token`` and optional ``session_expiration_time`` / ``token_expiration_time``.
-"""
+"""Chat rooms over the IVS Chat messaging WebSocket (the core's ``ivschat::messaging::ChatRoom``):
+``async with ChatRoom("us-east-1", token_provider) as room``, ``room.events()``,
+``await room.send_message(...)``. ``token_provider`` is called (sync or ``async``) before every
+connection attempt and returns a token: a ``str``, a ``CreateChatTokenResponse`` or a dict with
+``token`` and optional ``session_expiration_time`` / ``token_expiration_time``."""
 from __future__ import annotations
 
 import datetime

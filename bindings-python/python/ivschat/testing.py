@@ -1,11 +1,6 @@
-"""Test helpers: ``LocalServer`` runs the ivschat emulator inside this process.
-
-    with ivschat.testing.LocalServer() as server:
-        client = ivschat.Client(**server.client_kwargs())
-
-As a pytest fixture: ``local_server`` (registered through the ``pytest11`` entry point
-``ivschat``), or ``from ivschat.testing import local_server`` in a conftest.py.
-"""
+"""Test helpers: ``with ivschat.testing.LocalServer() as server: ivschat.Client(**server.client_kwargs())``
+runs the ivschat emulator inside this process; as a pytest fixture, ``local_server`` (registered
+through the ``pytest11`` entry point ``ivschat``)."""
 from __future__ import annotations
 
 import json
