@@ -72,17 +72,21 @@ impl<'py> IntoPyObject<'py> for Outcome {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        // Also run where pyo3 catches no panic (pyo3-async-runtimes' completion): the call settles.
-        let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match self.0 {
+        settled(|| match self.0 {
             Ok(out) => Ok(pythonize(py, &out)?),
             Err(e) => Err(to_pyerr(py, &e)),
-        }));
-        made.unwrap_or_else(|_| {
-            Err(PyRuntimeError::new_err(
-                "ivschat: a result could not be converted (panic)",
-            ))
         })
     }
+}
+
+/// `make()`, with a panic as an exception: conversions also run where pyo3 catches none
+/// (pyo3-async-runtimes' completion), and an awaited call must settle.
+pub fn settled<T>(make: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(make)).unwrap_or_else(|_| {
+        Err(PyRuntimeError::new_err(
+            "ivschat: converting a result panicked",
+        ))
+    })
 }
 
 #[pymethods]

@@ -33,13 +33,9 @@ where
     joined.map_err(|e| format!("the {what} panicked: {e}"))?
 }
 
+/// (Its `Debug` shows the object's address only.)
+#[derive(Debug)]
 pub struct PyCredentialsProvider(pub Arc<Py<PyAny>>);
-
-impl std::fmt::Debug for PyCredentialsProvider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PyCredentialsProvider")
-    }
-}
 
 type Tuple = (String, String, Option<String>, Option<f64>);
 

@@ -17,6 +17,7 @@ use pyo3_async_runtimes::generic::future_into_py;
 use pythonize::pythonize;
 use serde_json::{Value, json};
 
+use crate::client::settled;
 use crate::credentials::call_adapter;
 use crate::messaging_model as model;
 use crate::runtime::{Rt, runtime};
@@ -102,6 +103,12 @@ impl<'py> IntoPyObject<'py> for Answer {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        settled(|| self.failure(py))
+    }
+}
+
+impl Answer {
+    fn failure<'py>(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let (mut failure, text) = match self.0 {
             Ok(v) => return Ok(pythonize(py, &v)?),
             Err(f) => f,
@@ -119,11 +126,7 @@ impl<'py> IntoPyObject<'py> for Answer {
 fn answer(r: Result<Value, RequestError>) -> PyResult<Answer> {
     Ok(Answer(r.map_err(|e| {
         let failure = match &e {
-            RequestError::Chat(c) => {
-                let mut v = model::chat_error(c);
-                v["type"] = "chat".into();
-                v
-            }
+            RequestError::Chat(c) => model::chat_error(c), // type `error`: ChatError
             RequestError::NotConnected => json!({"type": "not_connected"}),
             RequestError::Timeout { .. } => json!({"type": "timeout"}),
             _ => json!({"type": "request"}),

@@ -103,7 +103,7 @@ _EVENTS = {"message": Message, "event": Event, "message_delete": MessageDelete, 
 
 def _error(d: Dict[str, Any]) -> Exception:
     """The exception for a failure of the extension (called by it)."""
-    classes = {"chat": ChatError, "connect_failed": ConnectFailedError, "not_connected": NotConnectedError,
+    classes = {"error": ChatError, "connect_failed": ConnectFailedError, "not_connected": NotConnectedError,
                "timeout": ChatRequestTimeoutError}
     return classes.get(d.pop("type"), ChatRoomError)(d.pop("text"), **d)
 
