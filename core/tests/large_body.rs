@@ -24,7 +24,9 @@ async fn a_200_mib_body_peaks_at_its_size_plus_its_parsed_copy() {
         let (mut s, _) = listener.accept().await.unwrap();
         let mut buf = vec![0u8; 65536];
         let _ = s.read(&mut buf).await;
-        let head = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {BODY}\r\n\r\n");
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {BODY}\r\n\r\n"
+        );
         s.write_all(head.as_bytes()).await.unwrap();
         // A JSON object the output parser accepts: {"name":"aaaa...a"}
         let mut left = BODY;
@@ -56,6 +58,10 @@ async fn a_200_mib_body_peaks_at_its_size_plus_its_parsed_copy() {
     let peak = resident_kib("VmHWM:");
     assert_eq!(room.name().map(str::len), Some(BODY - 11));
     let grew = (peak - before) * 1024;
-    println!("peak grew by {} MiB for a {} MiB body", grew / MIB, BODY / MIB);
+    println!(
+        "peak grew by {} MiB for a {} MiB body",
+        grew / MIB,
+        BODY / MIB
+    );
     assert!(grew < 5 * BODY / 2, "peak grew by {} MiB", grew / MIB);
 }

@@ -38,7 +38,9 @@ fn median(mut xs: Vec<f64>) -> f64 {
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let url = args.next().expect("usage: sdk-throughput URL [ROUNDS]");
+    let url = args
+        .next()
+        .expect("usage: sdk-throughput URL [ROUNDS [ivschat|aws-sdk-ivschat]]");
     let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(5);
     let ours = ivschat::Client::new(
         &ivschat::Config::builder()
@@ -69,6 +71,20 @@ async fn main() {
             c.get_room().identifier(ARN).send().await.expect("aws-sdk-ivschat");
         }
     };
+    // `sdk-throughput URL 0 ivschat|aws-sdk-ivschat`: one client alone at 64 in flight, for a
+    // profiler (about ten seconds).
+    if rounds == 0 {
+        let only = args.next().unwrap_or_default();
+        for _ in 0..10 {
+            let rate = if only == "ivschat" {
+                rate(IN_FLIGHT, 1000, call_ours.clone()).await
+            } else {
+                rate(IN_FLIGHT, 300, call_theirs.clone()).await
+            };
+            println!("{only}: {rate:.0} calls/s");
+        }
+        return;
+    }
     // Warm-up: connections, credentials, code paths.
     rate(IN_FLIGHT, 20, call_ours.clone()).await;
     rate(IN_FLIGHT, 20, call_theirs.clone()).await;
