@@ -1,9 +1,5 @@
-//! `ivschat._native`: the Rust half of the Python package `ivschat` (see python/ivschat/).
-//!
-//! Synchronous calls drive a current-thread runtime on the calling thread with the GIL released
-//! and stop on Ctrl-C; async calls are pyo3-async-runtimes futures (cancelling one drops the
-//! call); errors become the classes of `ivschat._errors`; chat rooms are `messaging`; the core's spans
-//! go to `logging`.
+//! `ivschat._native`, the Rust half of the package `ivschat` (python/ivschat/): `client` (calls,
+//! sync and asyncio, on the `runtime`s), `messaging` (chat rooms), `logging`, `local` (emulator).
 
 mod client;
 mod credentials;

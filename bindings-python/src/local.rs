@@ -18,9 +18,8 @@ pub struct NativeLocalServer {
 
 #[pymethods]
 impl NativeLocalServer {
-    /// Starts the emulator on `host:port` (port 0: a free one) with the default identity
-    /// `test` / `test` (account 000000000000); `time_scale` speeds the emulator's clock up (60:
-    /// a one-minute chat session lasts a second).
+    /// Starts the emulator on `host:port` (0: a free port), identity `test` / `test`; `time_scale`
+    /// speeds its clock up (60: a one-minute chat session lasts a second).
     #[new]
     #[pyo3(signature = (*, host="127.0.0.1".to_owned(), port=0, region="us-east-1".to_owned(), time_scale=1.0))]
     fn new(

@@ -3,7 +3,7 @@
 //! `ivschat.messaging._error` turns into exceptions.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use ivschat::messaging::{
     ChatRoom, ChatToken, ChatTokenProvider, ConnectError, DeleteMessageRequest, DisconnectReason,
@@ -50,13 +50,6 @@ impl ChatTokenProvider for PyTokens {
             t.token_expiration_time = expires.and_then(at);
             Ok(t)
         })
-    }
-}
-
-pub(crate) fn micros(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_micros() as i64,
-        Err(e) => -(e.duration().as_micros() as i64),
     }
 }
 

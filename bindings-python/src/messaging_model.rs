@@ -2,10 +2,18 @@
 //! The core's messaging structs as `serde_json` values with the Python field names (times
 //! as epoch microseconds), read by `ivschat._messaging_model`.
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use ivschat::messaging::*;
 use serde_json::{Value, json};
 
-use crate::messaging::micros;
+/// Microseconds since the Unix epoch (negative before it).
+pub fn micros(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_micros() as i64,
+        Err(e) => -(e.duration().as_micros() as i64),
+    }
+}
 
 /// `ChatUser` → `ivschat.messaging.ChatUser`.
 pub fn chat_user(v: &ChatUser) -> Value {

@@ -46,8 +46,7 @@ def _merge_config(options: Dict[str, Any], config: Any) -> None:
 
 
 class _Configured(_Options):
-    """What both clients share: the settings (generated ``_Options.__init__``) turned into one
-    ``_native.NativeClient``."""
+    """What both clients share: the settings (``_Options.__init__``) made a ``NativeClient``."""
 
     _adapter: Optional[Adapter] = None
 

@@ -32,14 +32,6 @@ class Credentials:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Credentials is immutable")
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Credentials):
-            return NotImplemented
-        return all(getattr(self, f) == getattr(other, f) for f in self.__slots__)
-
-    def __hash__(self) -> int:
-        return hash(tuple(getattr(self, f) for f in self.__slots__))
-
     def __repr__(self) -> str:
         token = "None" if self.session_token is None else "'***'"
         return (f"Credentials(access_key_id={self.access_key_id!r}, secret_access_key='***', "

@@ -37,10 +37,7 @@ class IvschatError(Exception):
         return text
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, "
-            f"request_id={self.request_id!r}, status_code={self.status_code!r}, fields={self.fields!r})"
-        )
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, request_id={self.request_id!r})"
 
     def __reduce__(self) -> Any:
         return (

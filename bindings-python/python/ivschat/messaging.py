@@ -32,9 +32,8 @@ class Connected:
 
 @dataclass(frozen=True)
 class Disconnected:
-    """``disconnect``: ``reason`` is clientDisconnect, serverDisconnect (``code``: the close code),
-    socketError, fetchTokenError or sessionExpired; ``reconnect_in`` (seconds) when the
-    ``auto_reconnect`` policy will try again."""
+    """``disconnect``: ``reason`` clientDisconnect, serverDisconnect (``code``: the close code), socketError,
+    fetchTokenError or sessionExpired; ``reconnect_in``: seconds until ``auto_reconnect`` tries again."""
     reason: str
     code: Optional[int] = None
     message: Optional[str] = None
@@ -182,6 +181,3 @@ class ChatRoom:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.disconnect()
-
-    def __repr__(self) -> str:
-        return f"ChatRoom(url={self.url!r}, state={self.state!r})"
