@@ -53,7 +53,8 @@ def test_threads_run_in_parallel(client: ivschat.Client, scripted: Admin) -> Non
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
 def test_fork_child_works(server: LocalServer, client: ivschat.Client) -> None:
-    room = client.create_room(name="before-fork")  # the parent's runtime and pool are in use
+    room = client.create_room(name="before-fork")  # the parent's runtimes and pools are in use
+    asyncio.run(ivschat.AsyncClient(**server.client_kwargs()).list_rooms())
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: must work (or fail clearly), never hang
@@ -61,7 +62,12 @@ def test_fork_child_works(server: LocalServer, client: ivschat.Client) -> None:
         try:
             ok = client.get_room(identifier=room.arn or "").arn == room.arn
             fresh = ivschat.Client(**server.client_kwargs()).get_room(identifier=room.arn or "")
-            code = 0 if ok and fresh.arn == room.arn else 2
+
+            async def in_child() -> bool:  # the child's own runtime and completion thread
+                got = await ivschat.AsyncClient(**server.client_kwargs()).get_room(identifier=room.arn or "")
+                return got.arn == room.arn
+
+            code = 0 if ok and fresh.arn == room.arn and asyncio.run(in_child()) else 2
         except BaseException as e:  # noqa: BLE001
             os.write(w, repr(e).encode())
         finally:
