@@ -77,7 +77,7 @@ impl ivschat::ProvideCredentials for JsProvider {
 
 /// `NODE_EXTRA_CA_CERTS`, read once as Node reads it at start-up: trusted besides the bundled
 /// roots, as by Node's own TLS.
-fn extra_ca_certs() -> Option<&'static String> {
+pub(crate) fn extra_ca_certs() -> Option<&'static String> {
     static PEM: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     PEM.get_or_init(|| std::fs::read_to_string(std::env::var_os("NODE_EXTRA_CA_CERTS")?).ok())
         .as_ref()
@@ -224,10 +224,13 @@ impl NativeClient {
         }
     }
 
-    /// Completes `id` from a task that panics (debug builds: the panic tests).
-    #[cfg(debug_assertions)]
+    /// Panics on this thread, or completes `id` from a task that panics unless `id` is 0: the
+    /// panic tests. Only in debug builds (a release build throws).
     #[napi(catch_unwind)]
-    pub fn panic_for_test(&self, id: u32, in_task: bool) {
+    pub fn panic_for_test(&self, id: u32, in_task: bool) -> Result<()> {
+        if !cfg!(debug_assertions) {
+            return Err(Error::from_reason("a release build has no panic hook"));
+        }
         let done = Completion {
             id,
             complete: Some(self.complete.clone()),
@@ -241,6 +244,7 @@ impl NativeClient {
             }
             done.send(String::new());
         });
+        Ok(())
     }
 }
 
