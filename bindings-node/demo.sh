@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs examples/node/quickstart.mjs against ENDPOINT (ivschat-local, credentials test/test).
+# Runs examples/node/quickstart.mjs and chat.mjs (two users join a room and exchange a message)
+# against ENDPOINT (ivschat-local, credentials test/test).
 # Installs the dev tools and builds the addon first when needed.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -17,3 +18,5 @@ npx napi build --platform --js native.js --dts native.d.ts >/dev/null 2>&1 || {
 cd "$ROOT/examples/node"
 [ -e node_modules/ivschat ] || npm install --no-audit --no-fund --loglevel=error >/dev/null
 node quickstart.mjs "$ENDPOINT"
+echo "--- Node chat (examples/node/chat.mjs)"
+node chat.mjs "$ENDPOINT"

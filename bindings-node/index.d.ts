@@ -50,10 +50,10 @@ export interface IvschatClientConfig {
   /** Accepted and ignored (v3 compatibility). */
   [option: string]: any;
 }
+/** As v3's resolved configuration: providers. */
 export interface ResolvedIvschatClientConfig {
-  readonly region: string;
-  readonly endpoint: string;
-  readonly maxAttempts: number;
+  readonly region: Provider<string>;
+  readonly maxAttempts: Provider<number>;
 }
 export interface HttpHandlerOptions {
   abortSignal?: AbortSignal | { aborted: boolean; addEventListener(type: "abort", listener: () => void): void; removeEventListener?(type: "abort", listener: () => void): void };
@@ -791,5 +791,8 @@ export interface LocalServer {
   readonly credentials: AwsCredentialIdentity;
   close(): Promise<void>;
 }
-/** Starts the IVS Chat emulator (ivschat-local) inside this process on a free port. */
-export declare function startLocalServer(): Promise<LocalServer>;
+/**
+ * Starts the IVS Chat emulator (ivschat-local) inside this process on a free port. `timeScale`
+ * makes chat tokens and sessions that many times shorter (tests).
+ */
+export declare function startLocalServer(options?: { timeScale?: number }): Promise<LocalServer>;

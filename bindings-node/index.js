@@ -409,11 +409,12 @@ function paginator(operation) {
 // ---------------------------------------------------------------------------------------------
 // The in-process emulator
 
-async function startLocalServer() {
+/** `options.timeScale`: time runs that much faster for chat tokens and sessions (tests). */
+async function startLocalServer(options = {}) {
   if (typeof native.startNativeLocalServer !== 'function') {
     throw new Error('this build of ivschat has no local server (cargo feature `local`)')
   }
-  const server = await native.startNativeLocalServer()
+  const server = await native.startNativeLocalServer(options.timeScale)
   const local = {
     endpoint: server.endpoint,
     wsUrl: server.wsUrl,

@@ -56,7 +56,7 @@ node --test --test-concurrency=1 \
   __test__/*.test.mjs
 rc=$?
 echo
-grep -E '^# conformance: ' "$TAP" | sed 's/^# //'
+grep -E '^# (messaging )?conformance: ' "$TAP" | sed 's/^# //'
 if [ "$rc" -ne 0 ]; then
   echo "--- failures"
   grep -E -A12 '^\s*not ok' "$TAP" | head -200
@@ -99,8 +99,8 @@ if [ -n "$TARBALL" ] && [ -f "$TARBALL" ]; then
     const e = await c.getRoom({ identifier: 'arn:aws:ivschat:us-east-1:000000000000:room/AAAAAAAAAAAA' }).catch((x) => x);
     if (!(e instanceof ResourceNotFoundException)) process.exit(1);
     await s.close();\""
-  cp __test__/typecheck/usage.mts __test__/typecheck/usage.cts "$WORK/app/"
-  check "tsc --strict --noEmit (every method, ESM and CJS)" bash -c "cd '$WORK/app' && '$HERE/node_modules/.bin/tsc' --strict --noEmit \
-    --module nodenext --moduleResolution nodenext --target es2022 --lib es2022,dom --skipLibCheck false usage.mts usage.cts"
+  cp __test__/typecheck/*.mts __test__/typecheck/*.cts "$WORK/app/"
+  check "tsc --strict --noEmit (every method, ESM and CJS, the chat README example)" bash -c "cd '$WORK/app' && '$HERE/node_modules/.bin/tsc' --strict --noEmit \
+    --module nodenext --moduleResolution nodenext --target es2022 --lib es2022,dom --skipLibCheck false *.mts *.cts"
 fi
 finish

@@ -5,6 +5,7 @@ botocore service model:
     bindings-node/generated.js   operation table, input shapes (for type checks), errors, enums
     bindings-node/index.d.ts     every input/output type, the client, commands, errors, paginators
     bindings-node/index.mjs      the ESM entry point (re-exports the CommonJS module by name)
+    bindings-node/messaging.d.ts, messaging.mjs   the `ivschat/messaging` subpath (chat rooms)
 
     python codegen/gen_node.py            # rewrite the files
     python codegen/gen_node.py --check    # exit 1 if the committed files differ
@@ -292,10 +293,10 @@ export interface IvschatClientConfig {
   /** Accepted and ignored (v3 compatibility). */
   [option: string]: any;
 }
+/** As v3's resolved configuration: providers. */
 export interface ResolvedIvschatClientConfig {
-  readonly region: string;
-  readonly endpoint: string;
-  readonly maxAttempts: number;
+  readonly region: Provider<string>;
+  readonly maxAttempts: Provider<number>;
 }
 export interface HttpHandlerOptions {
   abortSignal?: AbortSignal | { aborted: boolean; addEventListener(type: "abort", listener: () => void): void; removeEventListener?(type: "abort", listener: () => void): void };
@@ -342,8 +343,149 @@ export interface LocalServer {
   readonly credentials: AwsCredentialIdentity;
   close(): Promise<void>;
 }
-/** Starts the IVS Chat emulator (ivschat-local) inside this process on a free port. */
-export declare function startLocalServer(): Promise<LocalServer>;
+/**
+ * Starts the IVS Chat emulator (ivschat-local) inside this process on a free port. `timeScale`
+ * makes chat tokens and sessions that many times shorter (tests).
+ */
+export declare function startLocalServer(options?: { timeScale?: number }): Promise<LocalServer>;
+"""
+
+MESSAGING_NAMES = ["ChatRoom", "SendMessageRequest", "DeleteMessageRequest", "DisconnectUserRequest", "chatErrorCodes"]
+
+
+def gen_messaging_mjs() -> str:
+    o = [HEADER, "import { createRequire } from 'node:module'\n\n"]
+    o.append("const cjs = createRequire(import.meta.url)('./messaging.js')\n\n")
+    o.append("export const {\n" + "".join(f"  {n},\n" for n in MESSAGING_NAMES) + "} = cjs\nexport default cjs\n")
+    return "".join(o)
+
+
+# `ivschat/messaging`: chat rooms with the shape of amazon-ivs-chat-messaging 1.1.1 (messaging.js).
+# A subpath of its own: its request classes share names with the control plane's input shapes
+# (`DeleteMessageRequest`, `DisconnectUserRequest`).
+MESSAGING_DTS = HEADER + """
+/** A chat token, as `CreateChatToken` returns it (ISO 8601 strings or Dates). */
+export interface ChatToken {
+  token: string;
+  sessionExpirationTime?: Date | string;
+  tokenExpirationTime?: Date | string;
+}
+/** Called before every connection attempt: fetch a fresh token each time (one use each). */
+export type ChatTokenProvider = () => Promise<ChatToken>;
+export interface ChatRoomConfig {
+  /** AWS region name (e.g. `us-west-2`) or WebSocket URL starting with `wss://` or `ws://`. */
+  regionOrUrl: string;
+  tokenProvider: ChatTokenProvider;
+  /** Retries of a failing connection attempt, each with a fresh token (default 3). */
+  maxReconnectAttempts?: number;
+  /** Local room identifier (never sent); default a random UUID. */
+  id?: string;
+}
+export interface ChatUser {
+  userId: string;
+  attributes?: Record<string, string>;
+}
+export interface ChatMessage {
+  id: string;
+  sender: ChatUser;
+  content: string;
+  sendTime: Date;
+  requestId?: string;
+  attributes?: Record<string, string>;
+}
+export interface ChatEvent {
+  id: string;
+  eventName: string;
+  sendTime: Date;
+  requestId?: string;
+  attributes?: Record<string, string>;
+}
+export interface DeleteMessageEvent {
+  id: string;
+  messageId: string;
+  reason?: string;
+  sendTime: Date;
+  requestId?: string;
+  attributes?: Record<string, string>;
+}
+export interface DisconnectUserEvent {
+  id: string;
+  userId: string;
+  reason?: string;
+  sendTime: Date;
+  requestId?: string;
+  attributes?: Record<string, string>;
+}
+/** What a refused request rejects with: a plain object, not an `Error`. */
+export interface ChatError {
+  id: string;
+  errorCode: number;
+  errorMessage: string;
+  requestId?: string;
+}
+export type DisconnectReason = "clientDisconnect" | "serverDisconnect" | "socketError" | "fetchTokenError";
+export type ConnectionState = "disconnected" | "connecting" | "connected";
+export interface ChatRoomListenerMap {
+  connecting: () => unknown;
+  connect: () => unknown;
+  disconnect: (reason: DisconnectReason) => unknown;
+  message: (message: ChatMessage) => unknown;
+  event: (event: ChatEvent) => unknown;
+  messageDelete: (event: DeleteMessageEvent) => unknown;
+  userDisconnect: (event: DisconnectUserEvent) => unknown;
+}
+export type ChatLogLevel = "debug" | "info" | "error";
+export interface ChatLogger {
+  debug(message: string, ...args: unknown[]): void;
+  info(message: string, ...args: unknown[]): void;
+  error(message: string, ...args: unknown[]): void;
+}
+export declare const chatErrorCodes: {
+  readonly badRequest: 400; readonly unauthorized: 401; readonly forbidden: 403; readonly notFound: 404;
+  readonly notAcceptable: 406; readonly payloadTooLarge: 413; readonly tooManyRequests: 429; readonly internalServerError: 500;
+};
+export declare class SendMessageRequest {
+  action: "SEND_MESSAGE";
+  requestId: string;
+  content: string;
+  attributes?: Record<string, string>;
+  constructor(content: string, attributes?: Record<string, string>);
+}
+export declare class DeleteMessageRequest {
+  action: "DELETE_MESSAGE";
+  requestId: string;
+  id: string;
+  reason?: string;
+  constructor(id: string, reason?: string);
+}
+export declare class DisconnectUserRequest {
+  action: "DISCONNECT_USER";
+  requestId: string;
+  userId: string;
+  reason?: string;
+  constructor(userId: string, reason?: string);
+}
+/**
+ * A chat room connection, as the official client's: the events tell what happens. Requests
+ * reject with a {@link ChatError} (a plain object), or an `Error` when the room disconnects or no
+ * answer comes within 10 s.
+ */
+export declare class ChatRoom {
+  id: string;
+  maxReconnectAttempts: number;
+  /** Receives the frames that do not parse and the ERRORs no request claims (default `console`). */
+  logger: ChatLogger;
+  logLevel: ChatLogLevel;
+  constructor(config: ChatRoomConfig);
+  get state(): ConnectionState;
+  addListener<E extends keyof ChatRoomListenerMap>(eventName: E, listener: ChatRoomListenerMap[E]): () => void;
+  removeListener<E extends keyof ChatRoomListenerMap>(eventName: E, listener: ChatRoomListenerMap[E]): void;
+  connect(): void;
+  disconnect(): void;
+  sendMessage(request: SendMessageRequest): Promise<ChatMessage>;
+  deleteMessage(request: DeleteMessageRequest): Promise<DeleteMessageEvent>;
+  disconnectUser(request: DisconnectUserRequest): Promise<DisconnectUserEvent>;
+}
 """
 
 
@@ -357,6 +499,8 @@ def main() -> int:
         OUT / "generated.js": gen_js(m),
         OUT / "index.d.ts": gen_dts(m),
         OUT / "index.mjs": gen_mjs(m),
+        OUT / "messaging.d.ts": MESSAGING_DTS,
+        OUT / "messaging.mjs": gen_messaging_mjs(),
     }
     stale = [p for p, text in files.items() if not p.exists() or p.read_text() != text]
     if args.check:

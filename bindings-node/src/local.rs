@@ -38,14 +38,21 @@ impl LocalServer {
     }
 }
 
-/// Starts an in-process emulator on 127.0.0.1 and a free port.
+/// Starts an in-process emulator on 127.0.0.1 and a free port; `time_scale` shortens chat
+/// tokens and sessions (tests).
 // Called from JavaScript only: in a `cfg(test)` build nothing in Rust refers to it.
 #[cfg_attr(test, allow(dead_code))]
 #[napi(catch_unwind, ts_return_type = "Promise<LocalServer>")]
-pub fn start_native_local_server(env: &Env) -> Result<PromiseRaw<'_, LocalServer>> {
+pub fn start_native_local_server(
+    env: &Env,
+    time_scale: Option<f64>,
+) -> Result<PromiseRaw<'_, LocalServer>> {
     env.spawn_future(async move {
-        let handle = ivschat_emulator::Emulator::builder()
-            .port(0)
+        let mut builder = ivschat_emulator::Emulator::builder().port(0);
+        if let Some(factor) = time_scale {
+            builder = builder.time_scale(factor);
+        }
+        let handle = builder
             .start()
             .await
             .map_err(|e| Error::from_reason(format!("could not start the emulator: {e}")))?;
