@@ -13,6 +13,12 @@ export interface ResponseMetadata {
 export interface MetadataBearer {
   $metadata: ResponseMetadata;
 }
+/** A command for `IvschatClient.send`, as v3's `Command<Input, Output>`. */
+export interface Command<Input extends object, Output extends MetadataBearer> {
+  readonly input: Input;
+  /** Never set: carries the output type `send` resolves to. */
+  readonly __output?: Output;
+}
 /** Static credentials, as v3's `AwsCredentialIdentity`. */
 export interface AwsCredentialIdentity {
   readonly accessKeyId: string;
@@ -41,6 +47,21 @@ export interface IvschatClientConfig {
   requestTimeout?: number;
   /** TCP connect timeout, in milliseconds (default 3100). */
   connectionTimeout?: number;
+  /**
+   * A NodeHttpHandler or its options: only the timeouts are read (ivschat sends requests itself);
+   * a custom handler or an `httpAgent` / `httpsAgent` throws.
+   */
+  requestHandler?: { requestTimeout?: number; connectionTimeout?: number; socketTimeout?: number } | { handle(...args: any[]): any };
+  /** One attempt, sending to the last body byte, in milliseconds (wins over `requestTimeout`). */
+  attemptTimeout?: number;
+  /** The whole call, retries and backoff included, in milliseconds (default: none). */
+  operationTimeout?: number;
+  /** Milliseconds without response bytes before an attempt fails (default 60000; 0: none). */
+  readTimeout?: number;
+  /** The largest response body accepted, in bytes (default 16 MiB). */
+  maxResponseBytes?: number;
+  /** The base of the exponential retry backoff, in milliseconds (default 100, as v3). */
+  retryBackoffMs?: number;
   /** The profile the default chain reads. */
   profile?: string;
   useFipsEndpoint?: boolean;
@@ -501,136 +522,153 @@ export interface ValidationExceptionField {
 export interface CreateChatTokenCommandInput extends CreateChatTokenRequest {}
 export interface CreateChatTokenCommandOutput extends CreateChatTokenResponse, MetadataBearer {}
 /** Creates an encrypted token that is used by a chat participant to establish an individual WebSocket chat connection to a room. */
-export declare class CreateChatTokenCommand {
+export declare class CreateChatTokenCommand implements Command<CreateChatTokenCommandInput, CreateChatTokenCommandOutput> {
   readonly input: CreateChatTokenCommandInput;
+  readonly __output?: CreateChatTokenCommandOutput;
   constructor(input: CreateChatTokenCommandInput);
 }
 
 export interface CreateLoggingConfigurationCommandInput extends CreateLoggingConfigurationRequest {}
 export interface CreateLoggingConfigurationCommandOutput extends CreateLoggingConfigurationResponse, MetadataBearer {}
 /** Creates a logging configuration that allows clients to store and record sent messages. */
-export declare class CreateLoggingConfigurationCommand {
+export declare class CreateLoggingConfigurationCommand implements Command<CreateLoggingConfigurationCommandInput, CreateLoggingConfigurationCommandOutput> {
   readonly input: CreateLoggingConfigurationCommandInput;
+  readonly __output?: CreateLoggingConfigurationCommandOutput;
   constructor(input: CreateLoggingConfigurationCommandInput);
 }
 
 export interface CreateRoomCommandInput extends CreateRoomRequest {}
 export interface CreateRoomCommandOutput extends CreateRoomResponse, MetadataBearer {}
 /** Creates a room that allows clients to connect and pass messages. */
-export declare class CreateRoomCommand {
+export declare class CreateRoomCommand implements Command<CreateRoomCommandInput, CreateRoomCommandOutput> {
   readonly input: CreateRoomCommandInput;
+  readonly __output?: CreateRoomCommandOutput;
   constructor(input: CreateRoomCommandInput);
 }
 
 export interface DeleteLoggingConfigurationCommandInput extends DeleteLoggingConfigurationRequest {}
 export interface DeleteLoggingConfigurationCommandOutput extends MetadataBearer {}
 /** Deletes the specified logging configuration. */
-export declare class DeleteLoggingConfigurationCommand {
+export declare class DeleteLoggingConfigurationCommand implements Command<DeleteLoggingConfigurationCommandInput, DeleteLoggingConfigurationCommandOutput> {
   readonly input: DeleteLoggingConfigurationCommandInput;
+  readonly __output?: DeleteLoggingConfigurationCommandOutput;
   constructor(input: DeleteLoggingConfigurationCommandInput);
 }
 
 export interface DeleteMessageCommandInput extends DeleteMessageRequest {}
 export interface DeleteMessageCommandOutput extends DeleteMessageResponse, MetadataBearer {}
 /** Sends an event to a specific room which directs clients to delete a specific message; that is, unrender it from view and delete it from the client’s chat history. */
-export declare class DeleteMessageCommand {
+export declare class DeleteMessageCommand implements Command<DeleteMessageCommandInput, DeleteMessageCommandOutput> {
   readonly input: DeleteMessageCommandInput;
+  readonly __output?: DeleteMessageCommandOutput;
   constructor(input: DeleteMessageCommandInput);
 }
 
 export interface DeleteRoomCommandInput extends DeleteRoomRequest {}
 export interface DeleteRoomCommandOutput extends MetadataBearer {}
 /** Deletes the specified room. */
-export declare class DeleteRoomCommand {
+export declare class DeleteRoomCommand implements Command<DeleteRoomCommandInput, DeleteRoomCommandOutput> {
   readonly input: DeleteRoomCommandInput;
+  readonly __output?: DeleteRoomCommandOutput;
   constructor(input: DeleteRoomCommandInput);
 }
 
 export interface DisconnectUserCommandInput extends DisconnectUserRequest {}
 export interface DisconnectUserCommandOutput extends DisconnectUserResponse, MetadataBearer {}
 /** Disconnects all connections using a specified user ID from a room. */
-export declare class DisconnectUserCommand {
+export declare class DisconnectUserCommand implements Command<DisconnectUserCommandInput, DisconnectUserCommandOutput> {
   readonly input: DisconnectUserCommandInput;
+  readonly __output?: DisconnectUserCommandOutput;
   constructor(input: DisconnectUserCommandInput);
 }
 
 export interface GetLoggingConfigurationCommandInput extends GetLoggingConfigurationRequest {}
 export interface GetLoggingConfigurationCommandOutput extends GetLoggingConfigurationResponse, MetadataBearer {}
 /** Gets the specified logging configuration. */
-export declare class GetLoggingConfigurationCommand {
+export declare class GetLoggingConfigurationCommand implements Command<GetLoggingConfigurationCommandInput, GetLoggingConfigurationCommandOutput> {
   readonly input: GetLoggingConfigurationCommandInput;
+  readonly __output?: GetLoggingConfigurationCommandOutput;
   constructor(input: GetLoggingConfigurationCommandInput);
 }
 
 export interface GetRoomCommandInput extends GetRoomRequest {}
 export interface GetRoomCommandOutput extends GetRoomResponse, MetadataBearer {}
 /** Gets the specified room. */
-export declare class GetRoomCommand {
+export declare class GetRoomCommand implements Command<GetRoomCommandInput, GetRoomCommandOutput> {
   readonly input: GetRoomCommandInput;
+  readonly __output?: GetRoomCommandOutput;
   constructor(input: GetRoomCommandInput);
 }
 
 export interface ListLoggingConfigurationsCommandInput extends ListLoggingConfigurationsRequest {}
 export interface ListLoggingConfigurationsCommandOutput extends ListLoggingConfigurationsResponse, MetadataBearer {}
 /** Gets summary information about all your logging configurations in the AWS region where the API request is processed. */
-export declare class ListLoggingConfigurationsCommand {
+export declare class ListLoggingConfigurationsCommand implements Command<ListLoggingConfigurationsCommandInput, ListLoggingConfigurationsCommandOutput> {
   readonly input: ListLoggingConfigurationsCommandInput;
+  readonly __output?: ListLoggingConfigurationsCommandOutput;
   constructor(input: ListLoggingConfigurationsCommandInput);
 }
 
 export interface ListRoomsCommandInput extends ListRoomsRequest {}
 export interface ListRoomsCommandOutput extends ListRoomsResponse, MetadataBearer {}
 /** Gets summary information about all your rooms in the AWS region where the API request is processed. */
-export declare class ListRoomsCommand {
+export declare class ListRoomsCommand implements Command<ListRoomsCommandInput, ListRoomsCommandOutput> {
   readonly input: ListRoomsCommandInput;
+  readonly __output?: ListRoomsCommandOutput;
   constructor(input: ListRoomsCommandInput);
 }
 
 export interface ListTagsForResourceCommandInput extends ListTagsForResourceRequest {}
 export interface ListTagsForResourceCommandOutput extends ListTagsForResourceResponse, MetadataBearer {}
 /** Gets information about AWS tags for the specified ARN. */
-export declare class ListTagsForResourceCommand {
+export declare class ListTagsForResourceCommand implements Command<ListTagsForResourceCommandInput, ListTagsForResourceCommandOutput> {
   readonly input: ListTagsForResourceCommandInput;
+  readonly __output?: ListTagsForResourceCommandOutput;
   constructor(input: ListTagsForResourceCommandInput);
 }
 
 export interface SendEventCommandInput extends SendEventRequest {}
 export interface SendEventCommandOutput extends SendEventResponse, MetadataBearer {}
 /** Sends an event to a room. */
-export declare class SendEventCommand {
+export declare class SendEventCommand implements Command<SendEventCommandInput, SendEventCommandOutput> {
   readonly input: SendEventCommandInput;
+  readonly __output?: SendEventCommandOutput;
   constructor(input: SendEventCommandInput);
 }
 
 export interface TagResourceCommandInput extends TagResourceRequest {}
 export interface TagResourceCommandOutput extends TagResourceResponse, MetadataBearer {}
 /** Adds or updates tags for the AWS resource with the specified ARN. */
-export declare class TagResourceCommand {
+export declare class TagResourceCommand implements Command<TagResourceCommandInput, TagResourceCommandOutput> {
   readonly input: TagResourceCommandInput;
+  readonly __output?: TagResourceCommandOutput;
   constructor(input: TagResourceCommandInput);
 }
 
 export interface UntagResourceCommandInput extends UntagResourceRequest {}
 export interface UntagResourceCommandOutput extends UntagResourceResponse, MetadataBearer {}
 /** Removes tags from the resource with the specified ARN. */
-export declare class UntagResourceCommand {
+export declare class UntagResourceCommand implements Command<UntagResourceCommandInput, UntagResourceCommandOutput> {
   readonly input: UntagResourceCommandInput;
+  readonly __output?: UntagResourceCommandOutput;
   constructor(input: UntagResourceCommandInput);
 }
 
 export interface UpdateLoggingConfigurationCommandInput extends UpdateLoggingConfigurationRequest {}
 export interface UpdateLoggingConfigurationCommandOutput extends UpdateLoggingConfigurationResponse, MetadataBearer {}
 /** Updates a specified logging configuration. */
-export declare class UpdateLoggingConfigurationCommand {
+export declare class UpdateLoggingConfigurationCommand implements Command<UpdateLoggingConfigurationCommandInput, UpdateLoggingConfigurationCommandOutput> {
   readonly input: UpdateLoggingConfigurationCommandInput;
+  readonly __output?: UpdateLoggingConfigurationCommandOutput;
   constructor(input: UpdateLoggingConfigurationCommandInput);
 }
 
 export interface UpdateRoomCommandInput extends UpdateRoomRequest {}
 export interface UpdateRoomCommandOutput extends UpdateRoomResponse, MetadataBearer {}
 /** Updates a room’s configuration. */
-export declare class UpdateRoomCommand {
+export declare class UpdateRoomCommand implements Command<UpdateRoomCommandInput, UpdateRoomCommandOutput> {
   readonly input: UpdateRoomCommandInput;
+  readonly __output?: UpdateRoomCommandOutput;
   constructor(input: UpdateRoomCommandInput);
 }
 
@@ -751,24 +789,14 @@ export declare class IvschatClient {
   updateLoggingConfiguration(args: UpdateLoggingConfigurationCommandInput, options?: HttpHandlerOptions): Promise<UpdateLoggingConfigurationCommandOutput>;
   /** Updates a room’s configuration. */
   updateRoom(args: UpdateRoomCommandInput, options?: HttpHandlerOptions): Promise<UpdateRoomCommandOutput>;
-  /** Sends a command object, as v3's `IvschatClient.send`. */
-  send(command: CreateChatTokenCommand, options?: HttpHandlerOptions): Promise<CreateChatTokenCommandOutput>;
-  send(command: CreateLoggingConfigurationCommand, options?: HttpHandlerOptions): Promise<CreateLoggingConfigurationCommandOutput>;
-  send(command: CreateRoomCommand, options?: HttpHandlerOptions): Promise<CreateRoomCommandOutput>;
-  send(command: DeleteLoggingConfigurationCommand, options?: HttpHandlerOptions): Promise<DeleteLoggingConfigurationCommandOutput>;
-  send(command: DeleteMessageCommand, options?: HttpHandlerOptions): Promise<DeleteMessageCommandOutput>;
-  send(command: DeleteRoomCommand, options?: HttpHandlerOptions): Promise<DeleteRoomCommandOutput>;
-  send(command: DisconnectUserCommand, options?: HttpHandlerOptions): Promise<DisconnectUserCommandOutput>;
-  send(command: GetLoggingConfigurationCommand, options?: HttpHandlerOptions): Promise<GetLoggingConfigurationCommandOutput>;
-  send(command: GetRoomCommand, options?: HttpHandlerOptions): Promise<GetRoomCommandOutput>;
-  send(command: ListLoggingConfigurationsCommand, options?: HttpHandlerOptions): Promise<ListLoggingConfigurationsCommandOutput>;
-  send(command: ListRoomsCommand, options?: HttpHandlerOptions): Promise<ListRoomsCommandOutput>;
-  send(command: ListTagsForResourceCommand, options?: HttpHandlerOptions): Promise<ListTagsForResourceCommandOutput>;
-  send(command: SendEventCommand, options?: HttpHandlerOptions): Promise<SendEventCommandOutput>;
-  send(command: TagResourceCommand, options?: HttpHandlerOptions): Promise<TagResourceCommandOutput>;
-  send(command: UntagResourceCommand, options?: HttpHandlerOptions): Promise<UntagResourceCommandOutput>;
-  send(command: UpdateLoggingConfigurationCommand, options?: HttpHandlerOptions): Promise<UpdateLoggingConfigurationCommandOutput>;
-  send(command: UpdateRoomCommand, options?: HttpHandlerOptions): Promise<UpdateRoomCommandOutput>;
+  /** Sends a command object, as v3's `IvschatClient.send`: typed by the command's output. */
+  send<I extends object, O extends MetadataBearer>(command: Command<I, O>, options?: HttpHandlerOptions): Promise<O>;
+  /**
+   * Absent: requests are built, signed, retried and sent by the native core, so v3's middleware
+   * has nothing to run on. Reading it throws, saying so (use `requestHandler` options for
+   * timeouts, `credentials` for signing identities, `retryBackoffMs`/`maxAttempts` for retries).
+   */
+  readonly middlewareStack: never;
   /** Releases nothing (connections close when idle); kept for v3 compatibility. */
   destroy(): void;
 }

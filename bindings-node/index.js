@@ -83,6 +83,10 @@ function buildError(e, m) {
     construction: 'ConfigurationError',
     input: 'InvalidInputError',
   }
+  // The core words a missing region for Rust; say how to set it here.
+  if (e.kind === 'construction' && e.message.startsWith('missing region')) {
+    e.message = "missing region: pass it as new IvschatClient({ region: 'us-east-1' }), or set AWS_REGION, or `region` in the profile of ~/.aws/config"
+  }
   const err = e.kind === 'input' && e.member ? new TypeError(`${e.member}: ${e.message}`) : new Error(e.message)
   if (!(err instanceof TypeError)) err.name = names[e.kind] || e.code
   err.code = e.code
@@ -279,12 +283,32 @@ function seconds(name, v) {
   return v / 1000
 }
 
+// v3's `requestHandler`: its options ({ requestTimeout, connectionTimeout, socketTimeout }) or a
+// NodeHttpHandler (its resolved config, see `_resolveNative`). What cannot be honoured throws.
+function handlerOptions(h) {
+  if (h == null || typeof h !== 'object') return {}
+  if (typeof h.handle === 'function') {
+    throw new TypeError('requestHandler: ivschat sends requests with its own HTTP client; give a NodeHttpHandler or its options ({ requestTimeout, connectionTimeout, socketTimeout })')
+  }
+  if (h.httpAgent != null || h.httpsAgent != null || h.external) {
+    throw new TypeError('requestHandler: an httpAgent / httpsAgent cannot be used: ivschat opens its own connections (proxies come from HTTPS_PROXY / NO_PROXY)')
+  }
+  return h
+}
+
+async function nodeHttpHandlerOptions(h) {
+  const c = await h.configProvider
+  await c.httpAgentProvider?.() // tells whether an http agent was given (`externalAgent`)
+  return handlerOptions({ ...c, httpAgent: undefined, httpsAgent: undefined, external: h.externalAgent })
+}
+
 const PENDING_CONFIG = Symbol('pendingConfig')
 
 class IvschatClient {
   constructor(config = {}) {
     if (config === null || typeof config !== 'object') throw new TypeError('config must be an object')
     const lazy = ['region', 'endpoint', 'maxAttempts'].filter((k) => typeof config[k] === 'function')
+    if (config.requestHandler?.configProvider) lazy.push('requestHandler')
     this._config = config
     this._native = null
     if (lazy.length) this[PENDING_CONFIG] = lazy
@@ -292,16 +316,18 @@ class IvschatClient {
   }
 
   static _createNative(config, resolved) {
-    const handler = config.requestHandler
+    const handler = handlerOptions(resolved.requestHandler)
+    const backoff = config.retryBackoffMs ?? 100 // v3's base
+    if (typeof backoff !== 'number' || !(backoff >= 0)) throw new TypeError('retryBackoffMs must be a non-negative number')
     const opts = {
       region: resolved.region == null ? undefined : String(resolved.region),
       endpoint: endpointString(resolved.endpoint),
       maxAttempts: resolved.maxAttempts,
-      attemptTimeout: seconds('attemptTimeout', config.attemptTimeout ?? config.requestTimeout ?? handler?.requestTimeout),
+      attemptTimeout: seconds('attemptTimeout', config.attemptTimeout ?? config.requestTimeout ?? handler.requestTimeout),
       operationTimeout: seconds('operationTimeout', config.operationTimeout),
-      connectTimeout: seconds('connectionTimeout', config.connectionTimeout ?? handler?.connectionTimeout),
-      readTimeout: config.readTimeout === 0 ? 0 : seconds('readTimeout', config.readTimeout),
-      initialBackoff: seconds('retryBackoffMs', config.retryBackoffMs),
+      connectTimeout: seconds('connectionTimeout', config.connectionTimeout ?? handler.connectionTimeout),
+      readTimeout: config.readTimeout === 0 ? 0 : seconds('readTimeout', config.readTimeout ?? handler.socketTimeout),
+      initialBackoff: backoff / 1000,
       maxResponseBytes: config.maxResponseBytes,
       profile: config.profile,
       useFipsEndpoint: config.useFipsEndpoint,
@@ -324,7 +350,9 @@ class IvschatClient {
 
   async _resolveNative() {
     const resolved = { ...this._config }
-    for (const k of this[PENDING_CONFIG]) resolved[k] = await this._config[k]()
+    for (const k of this[PENDING_CONFIG]) {
+      resolved[k] = k === 'requestHandler' ? await nodeHttpHandlerOptions(resolved[k]) : await this._config[k]()
+    }
     this._native = IvschatClient._createNative(this._config, resolved)
     delete this[PENDING_CONFIG]
     return this._native
@@ -337,6 +365,11 @@ class IvschatClient {
       region: async () => (this._native || (await this._resolveNative())).region(),
       maxAttempts: async () => (typeof config.maxAttempts === 'function' ? await config.maxAttempts() : config.maxAttempts) ?? 3,
     }
+  }
+
+  /** Absent: v3's middleware would have nothing to run on (the native core sends requests). */
+  get middlewareStack() {
+    throw new Error('ivschat has no middlewareStack: requests are built, signed, retried and sent by the native core, where v3 middleware cannot run (README: "Differences from v3")')
   }
 
   _call(operation, inputShape, args, options) {

@@ -6,6 +6,7 @@ botocore service model:
     bindings-node/index.d.ts     every input/output type, the client, commands, errors, paginators
     bindings-node/index.mjs      the ESM entry point (re-exports the CommonJS module by name)
     bindings-node/messaging.d.ts, messaging.mjs   the `ivschat/messaging` subpath (chat rooms)
+    bindings-node/__test__/typecheck/send.mts      the type test of `client.send`
 
     python codegen/gen_node.py            # rewrite the files
     python codegen/gen_node.py --check    # exit 1 if the committed files differ
@@ -197,7 +198,9 @@ def gen_dts(m: Model) -> str:
         else:
             o.append(f"export interface {name}CommandOutput extends MetadataBearer {{}}\n")
         o.append(doc(op.get("documentation")))
-        o.append(f"export declare class {name}Command {{\n  readonly input: {name}CommandInput;\n  constructor(input: {name}CommandInput);\n}}\n\n")
+        o.append(f"export declare class {name}Command implements Command<{name}CommandInput, {name}CommandOutput> {{\n")
+        o.append(f"  readonly input: {name}CommandInput;\n  readonly __output?: {name}CommandOutput;\n")
+        o.append(f"  constructor(input: {name}CommandInput);\n}}\n\n")
     # errors
     o.append(ERRORS_PRELUDE)
     for name, s in sorted(m.shapes.items()):
@@ -218,15 +221,47 @@ def gen_dts(m: Model) -> str:
     for name, op in sorted(m.operations.items()):
         o.append(doc(op.get("documentation"), "  "))
         o.append(f"  {camel(name)}(args: {name}CommandInput, options?: HttpHandlerOptions): Promise<{name}CommandOutput>;\n")
-    o.append("  /** Sends a command object, as v3's `IvschatClient.send`. */\n")
-    for name in sorted(m.operations):
-        o.append(f"  send(command: {name}Command, options?: HttpHandlerOptions): Promise<{name}CommandOutput>;\n")
+    o.append("  /** Sends a command object, as v3's `IvschatClient.send`: typed by the command's output. */\n")
+    o.append("  send<I extends object, O extends MetadataBearer>(command: Command<I, O>, options?: HttpHandlerOptions): Promise<O>;\n")
+    o.append(MIDDLEWARE_DTS)
     o.append("  /** Releases nothing (connections close when idle); kept for v3 compatibility. */\n  destroy(): void;\n}\n\n")
     o.append("/** The same class under v3's aggregated-client name. */\nexport declare const Ivschat: typeof IvschatClient;\nexport type Ivschat = IvschatClient;\n\n")
     for name in PAGINATED:
         o.append(f"/** Pages of {name}: an async iterable of {name}CommandOutput. */\n")
         o.append(f"export declare function paginate{name}(config: IvschatPaginationConfiguration, input: {name}CommandInput, ...rest: any[]): Paginator<{name}CommandOutput>;\n")
     o.append(LOCAL_DTS)
+    return "".join(o)
+
+
+MIDDLEWARE_DTS = """  /**
+   * Absent: requests are built, signed, retried and sent by the native core, so v3's middleware
+   * has nothing to run on. Reading it throws, saying so (use `requestHandler` options for
+   * timeouts, `credentials` for signing identities, `retryBackoffMs`/`maxAttempts` for retries).
+   */
+  readonly middlewareStack: never;
+"""
+
+
+def gen_send_check(m: Model) -> str:
+    """`__test__/typecheck/send.mts`: `send` must resolve to each command's own output type."""
+    o = [HEADER, "// `tsc --strict` must accept it: every command's `send` is typed by its own output, and\n"]
+    o.append("// never by another command's (the @ts-expect-error lines fail if it were).\n")
+    ops = sorted(m.operations)
+    names = ", ".join(f"{n}Command, type {n}CommandOutput" for n in ops)
+    o.append(f"import {{ IvschatClient, {names} }} from 'ivschat'\n\n")
+    o.append("type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false\n")
+    o.append("declare const client: IvschatClient\n")
+    o.append("declare function input<T>(): T\n\n")
+    def members(op: str) -> list[str]:  # outputs with the same members are the same type
+        out = m.operations[op].get("output", {}).get("shape")
+        return sorted(m.shapes[out]["members"]) if out else []
+
+    for i, n in enumerate(ops):
+        other = next(x for x in ops[i + 1:] + ops[:i] if members(x) != members(n))
+        o.append(f"const {camel(n)} = client.send(new {n}Command(input()))\n")
+        o.append(f"export const {camel(n)}Ok: Equals<typeof {camel(n)}, Promise<{n}CommandOutput>> = true\n")
+        o.append(f"// @ts-expect-error: {n} does not resolve to {other}'s output\n")
+        o.append(f"export const {camel(n)}Wrong: Equals<typeof {camel(n)}, Promise<{other}CommandOutput>> = true\n")
     return "".join(o)
 
 
@@ -256,6 +291,12 @@ export interface ResponseMetadata {
 export interface MetadataBearer {
   $metadata: ResponseMetadata;
 }
+/** A command for `IvschatClient.send`, as v3's `Command<Input, Output>`. */
+export interface Command<Input extends object, Output extends MetadataBearer> {
+  readonly input: Input;
+  /** Never set: carries the output type `send` resolves to. */
+  readonly __output?: Output;
+}
 /** Static credentials, as v3's `AwsCredentialIdentity`. */
 export interface AwsCredentialIdentity {
   readonly accessKeyId: string;
@@ -284,6 +325,21 @@ export interface IvschatClientConfig {
   requestTimeout?: number;
   /** TCP connect timeout, in milliseconds (default 3100). */
   connectionTimeout?: number;
+  /**
+   * A NodeHttpHandler or its options: only the timeouts are read (ivschat sends requests itself);
+   * a custom handler or an `httpAgent` / `httpsAgent` throws.
+   */
+  requestHandler?: { requestTimeout?: number; connectionTimeout?: number; socketTimeout?: number } | { handle(...args: any[]): any };
+  /** One attempt, sending to the last body byte, in milliseconds (wins over `requestTimeout`). */
+  attemptTimeout?: number;
+  /** The whole call, retries and backoff included, in milliseconds (default: none). */
+  operationTimeout?: number;
+  /** Milliseconds without response bytes before an attempt fails (default 60000; 0: none). */
+  readTimeout?: number;
+  /** The largest response body accepted, in bytes (default 16 MiB). */
+  maxResponseBytes?: number;
+  /** The base of the exponential retry backoff, in milliseconds (default 100, as v3). */
+  retryBackoffMs?: number;
   /** The profile the default chain reads. */
   profile?: string;
   useFipsEndpoint?: boolean;
@@ -501,6 +557,7 @@ def main() -> int:
         OUT / "index.mjs": gen_mjs(m),
         OUT / "messaging.d.ts": MESSAGING_DTS,
         OUT / "messaging.mjs": gen_messaging_mjs(),
+        OUT / "__test__" / "typecheck" / "send.mts": gen_send_check(m),
     }
     stale = [p for p, text in files.items() if not p.exists() or p.read_text() != text]
     if args.check:

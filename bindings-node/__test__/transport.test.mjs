@@ -155,6 +155,36 @@ describe('timeouts and abort', () => {
     assert.match(e.message, /the attempt did not complete within 150ms/)
   })
 
+  it("v3's requestHandler is honoured: a NodeHttpHandler or its options; what cannot be is refused", async () => {
+    const { NodeHttpHandler } = await import('@smithy/node-http-handler')
+    const s = await silent()
+    for (const requestHandler of [new NodeHttpHandler({ requestTimeout: 150 }), { requestTimeout: 150 }]) {
+      const e = await clientFor(s.port, { requestHandler, maxAttempts: 1 }).getRoom({ identifier }).catch((x) => x)
+      assert.equal(e.name, 'TimeoutError')
+      assert.match(e.message, /the attempt did not complete within 150ms/)
+    }
+    const idle = await clientFor(s.port, { requestHandler: { socketTimeout: 150 }, maxAttempts: 1 }).getRoom({ identifier }).catch((x) => x)
+    assert.match(idle.message, /no response bytes arrived for 150ms \(read timeout\)/)
+    const https = await import('node:https')
+    const agent = new https.Agent({ maxSockets: 5 })
+    const e = await clientFor(s.port, { requestHandler: new NodeHttpHandler({ httpsAgent: agent }) }).getRoom({ identifier }).catch((x) => x)
+    assert.ok(e instanceof TypeError && /httpsAgent cannot be used/.test(e.message), e.message)
+    agent.destroy()
+    assert.throws(() => clientFor(s.port, { requestHandler: { handle: async () => ({}) } }), /its own HTTP client/)
+    assert.throws(() => clientFor(s.port).middlewareStack.add(() => {}), /no middlewareStack/)
+  })
+
+  it('a refused connection fails after 3 attempts with v3-sized backoff (100 ms base)', async () => {
+    const closed = net.createServer()
+    await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const port = closed.address().port
+    await new Promise((resolve) => closed.close(resolve))
+    const e = await clientFor(port).getRoom({ identifier }).catch((x) => x)
+    assert.equal(e.name, 'ConnectionError')
+    assert.equal(e.$metadata.attempts, 3)
+    assert.ok(e.$metadata.totalRetryDelay <= 300, `${e.$metadata.totalRetryDelay} ms of backoff (full jitter under 100 + 200 ms)`)
+  })
+
   it('a timed-out attempt is retried on a new connection', async () => {
     const s = await started((socket, index) => {
       if (index > 0) socket.write(ok())
