@@ -167,7 +167,7 @@ impl NativeClient {
     }
 
     /// The region, resolving it from the profile if needed ("" when there is none).
-    #[napi(ts_return_type = "Promise<string>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
     pub fn region<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, String>> {
         let client = self.client.clone();
         env.spawn_future(async move {
@@ -346,7 +346,7 @@ impl CancelInner {
 
 #[napi]
 impl CancelHandle {
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new() -> Self {
         Self::default()
     }
