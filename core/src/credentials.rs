@@ -241,6 +241,9 @@ impl ProvideCredentials for AwsProvider {
     }
 }
 
+#[cfg(feature = "default-credentials")]
+use aws_smithy_types::error::display::DisplayErrorContext;
+
 /// The sources the AWS default chain tries, in order.
 #[cfg(feature = "default-credentials")]
 pub(crate) const CHAIN_SOURCES: &str = "environment variables (AWS_ACCESS_KEY_ID, \
@@ -250,8 +253,13 @@ pub(crate) const CHAIN_SOURCES: &str = "environment variables (AWS_ACCESS_KEY_ID
 #[cfg(feature = "default-credentials")]
 fn describe_aws_error(e: &aws_credential_types::provider::error::CredentialsError) -> String {
     use aws_credential_types::provider::error::CredentialsError;
-    // Every source was tried and none had credentials: say so, not what the last one said.
-    if let CredentialsError::CredentialsNotLoaded(_) = e {
+    // Every source was tried and none had credentials (IMDS, the last, failing counts too: off
+    // EC2 it is refused or unreachable): say so, not what the last one said. The detail stays in
+    // the error's source and the debug log.
+    let imds_failed = std::error::Error::source(e)
+        .is_some_and(|s| s.is::<aws_config::imds::client::error::ImdsError>());
+    if matches!(e, CredentialsError::CredentialsNotLoaded(_)) || imds_failed {
+        tracing::debug!(error = %DisplayErrorContext(e), "no credentials in the default chain");
         return format!("no credentials found; tried {CHAIN_SOURCES}");
     }
     let mut text = e.to_string();
@@ -282,22 +290,41 @@ pub(crate) mod default_chain {
         pub provider: Option<Arc<dyn ProvideCredentials>>,
     }
 
+    /// The region (environment, profile, IMDS) and the credentials chain, built from
+    /// aws-config's providers directly rather than its whole `SdkConfig` loader, which also
+    /// resolves settings this client does not read.
     pub(crate) async fn load(
         profile: Option<&str>,
         tls: crate::transport::tls::TlsSettings,
     ) -> Resolved {
-        let http = crate::transport::smithy::SmithyClient::new(tls);
-        let mut loader =
-            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
+        use aws_config::environment::region::EnvironmentVariableRegionProvider;
+        use aws_config::meta::region::RegionProviderChain;
+        let config = aws_config::provider_config::ProviderConfig::without_region()
+            .with_http_client(crate::transport::smithy::SmithyClient::new(tls));
+        let mut profile_region =
+            aws_config::profile::region::ProfileFileRegionProvider::builder().configure(&config);
+        let mut credentials =
+            aws_config::default_provider::credentials::DefaultCredentialsChain::builder();
         if let Some(profile) = profile {
-            loader = loader.profile_name(profile);
+            profile_region = profile_region.profile_name(profile);
+            credentials = credentials.profile_name(profile);
         }
-        let config = loader.load().await;
+        let imds_region = aws_config::imds::region::ImdsRegionProvider::builder()
+            .configure(&config)
+            .build();
+        let region = RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
+            .or_else(profile_region.build())
+            .or_else(imds_region)
+            .region()
+            .await;
+        let chain = credentials
+            .configure(config.with_region(region.clone()))
+            .build()
+            .await;
+        let chain = aws_credential_types::provider::SharedCredentialsProvider::new(chain);
         Resolved {
-            region: config.region().map(|r| r.to_string()),
-            provider: config
-                .credentials_provider()
-                .map(|p| Arc::new(AwsProvider(p)) as Arc<dyn ProvideCredentials>),
+            region: region.map(|r| r.to_string()),
+            provider: Some(Arc::new(AwsProvider(chain))),
         }
     }
 }
