@@ -240,7 +240,18 @@ fn body_error(e: BoxError) -> Error {
         }
         _ => None,
     };
-    refused.unwrap_or_else(|| Error::transport(e))
+    refused.unwrap_or_else(|| {
+        // hyper-util's wrapper ("client error (SendRequest)") tells the user nothing: name what
+        // it wraps.
+        let what: Vec<_> = chain(&*e)
+            .skip_while(|s| s.is::<hyper_util::client::legacy::Error>())
+            .map(ToString::to_string)
+            .collect();
+        match what.is_empty() {
+            true => Error::transport(e),
+            false => Error::transport(std::io::Error::other(what.join(": "))),
+        }
+    })
 }
 
 fn chain<'a>(
