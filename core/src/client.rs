@@ -224,7 +224,7 @@ impl Handle {
                     }
                 }
             }
-            let delay = inner.config.retry.backoff(attempt);
+            let delay = inner.config.retry.backoff(attempt, kind);
             tracing::debug!(code = error.code(), ?kind, ?delay, attempt, "retrying");
             tokio::time::sleep(delay).await;
             meta.total_retry_delay += delay;

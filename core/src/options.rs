@@ -49,6 +49,9 @@ pub struct ClientOptions {
     /// The base of the exponential backoff between attempts, seconds.
     #[serde(alias = "initialBackoff")]
     pub initial_backoff: Option<f64>,
+    /// The backoff base after a throttling error, seconds (as the initial backoff by default).
+    #[serde(alias = "throttlingBackoff")]
+    pub throttling_backoff: Option<f64>,
     /// Seconds to open a connection (3.1).
     #[serde(alias = "connectTimeout")]
     pub connect_timeout: Option<f64>,
@@ -152,6 +155,9 @@ impl ClientOptions {
         }
         if let Some(base) = seconds(self.initial_backoff, "initial_backoff")? {
             retry = retry.with_initial_backoff(base);
+        }
+        if let Some(base) = seconds(self.throttling_backoff, "throttling_backoff")? {
+            retry = retry.with_throttling_backoff(base);
         }
         b = b.retry_config(retry);
         if let Some(t) = seconds(self.connect_timeout, "connect_timeout")? {

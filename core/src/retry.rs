@@ -12,6 +12,8 @@ use crate::error::Error;
 pub struct RetryConfig {
     max_attempts: u32,
     initial_backoff: Duration,
+    /// The base for throttling errors, when it differs (botocore: 1 s against 50 ms).
+    throttling_backoff: Option<Duration>,
     max_backoff: Duration,
     pub(crate) quota: bool,
 }
@@ -28,6 +30,7 @@ impl RetryConfig {
         Self {
             max_attempts: 3,
             initial_backoff: Duration::from_secs(1),
+            throttling_backoff: None,
             max_backoff: Duration::from_secs(20),
             quota: true,
         }
@@ -50,6 +53,13 @@ impl RetryConfig {
         self
     }
 
+    /// The base of the backoff after a throttling error, when it should differ from the
+    /// initial backoff (as botocore's standard mode: 1 s for throttling, 50 ms otherwise).
+    pub fn with_throttling_backoff(mut self, backoff: Duration) -> Self {
+        self.throttling_backoff = Some(backoff);
+        self
+    }
+
     /// The cap of one backoff (20 s by default).
     pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
         self.max_backoff = backoff;
@@ -68,10 +78,12 @@ impl RetryConfig {
     }
 
     /// The delay before retry number `retry` (1 for the first retry), with full jitter.
-    pub(crate) fn backoff(&self, retry: u32) -> Duration {
-        let exp = self
-            .initial_backoff
-            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
+    pub(crate) fn backoff(&self, retry: u32, kind: RetryKind) -> Duration {
+        let base = match (kind, self.throttling_backoff) {
+            (RetryKind::Throttling, Some(base)) => base,
+            _ => self.initial_backoff,
+        };
+        let exp = base.saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
         exp.min(self.max_backoff).mul_f64(fastrand::f64())
     }
 }
@@ -218,10 +230,24 @@ mod tests {
         let cfg = RetryConfig::standard();
         for retry in 1..40 {
             let cap = Duration::from_secs(1 << (retry - 1).min(5)).min(Duration::from_secs(20));
-            let d = cfg.backoff(retry);
+            let d = cfg.backoff(retry, RetryKind::Transient);
             assert!(d <= cap, "retry {retry}: {d:?} > {cap:?}");
         }
-        let spread: std::collections::HashSet<_> = (0..20).map(|_| cfg.backoff(3)).collect();
+        let spread: std::collections::HashSet<_> = (0..20)
+            .map(|_| cfg.backoff(3, RetryKind::Transient))
+            .collect();
         assert!(spread.len() > 10, "full jitter should spread delays");
+    }
+
+    #[test]
+    fn throttling_errors_back_off_from_their_own_base_when_set() {
+        let cfg = RetryConfig::standard()
+            .with_initial_backoff(Duration::from_millis(50))
+            .with_throttling_backoff(Duration::from_secs(1));
+        let most = |kind| (0..200).map(|_| cfg.backoff(1, kind)).max().unwrap();
+        assert!(most(RetryKind::Transient) <= Duration::from_millis(50));
+        assert!(most(RetryKind::Throttling) > Duration::from_millis(100));
+        let same = RetryConfig::standard().with_initial_backoff(Duration::from_millis(50));
+        assert!(same.backoff(1, RetryKind::Throttling) <= Duration::from_millis(50));
     }
 }
