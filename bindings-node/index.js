@@ -83,10 +83,6 @@ function buildError(e, m) {
     construction: 'ConfigurationError',
     input: 'InvalidInputError',
   }
-  // The core words a missing region for Rust; say how to set it here.
-  if (e.kind === 'construction' && e.message.startsWith('missing region')) {
-    e.message = "missing region: pass it as new IvschatClient({ region: 'us-east-1' }), or set AWS_REGION, or `region` in the profile of ~/.aws/config"
-  }
   const err = e.kind === 'input' && e.member ? new TypeError(`${e.member}: ${e.message}`) : new Error(e.message)
   if (!(err instanceof TypeError)) err.name = names[e.kind] || e.code
   err.code = e.code

@@ -215,7 +215,7 @@ describe('errors', () => {
     const c = new IvschatClient({ endpoint: server.endpoint, credentials: server.credentials, profile: 'no-such-profile' })
     if (saved[0] !== undefined) process.env.AWS_REGION = saved[0]
     if (saved[1] !== undefined) process.env.AWS_DEFAULT_REGION = saved[1]
-    await assert.rejects(c.listRooms({}), { name: 'ConfigurationError', message: /missing region: pass it as new IvschatClient\(\{ region: 'us-east-1' \}\)/ })
+    await assert.rejects(c.listRooms({}), { name: 'ConfigurationError', message: /missing region: set it with new IvschatClient\(\{ region: 'us-east-1' \}\)/ })
   })
 })
 

@@ -138,7 +138,10 @@ impl NativeClient {
             options.extra_root_certificates = extra_ca_certs().cloned();
         }
         let lazy = options.needs_default_region();
-        let mut builder = options.into_builder().map_err(invalid)?;
+        let mut builder = options
+            .into_builder()
+            .map_err(invalid)?
+            .region_hint("new IvschatClient({ region: 'us-east-1' })");
         if let Some(p) = provider {
             builder = builder.credentials_provider(JsProvider(p));
         }

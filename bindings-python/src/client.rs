@@ -103,7 +103,10 @@ impl NativeClient {
         let options = ClientOptions::from_deserializer(&mut Depythonizer::from_object(options))
             .map_err(|e| to_pyerr(py, &e))?;
         let load_defaults = options.needs_default_region();
-        let mut builder = options.into_builder().map_err(|e| to_pyerr(py, &e))?;
+        let mut builder = options
+            .into_builder()
+            .map_err(|e| to_pyerr(py, &e))?
+            .region_hint("region_name=\"us-east-1\" in ivschat.Client(...)");
         if let Some(provider) = credentials_provider {
             builder = builder.credentials_provider(PyCredentialsProvider(Arc::new(provider)));
         }

@@ -61,9 +61,6 @@ pub struct IvschatConfig {
 
 const DEFAULT_CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(10);
 
-const MISSING_REGION: &str = "missing region: pass it as IvschatConfig(region = \"us-east-1\") \
-     (Swift: IvschatConfig(region: \"us-east-1\", ...)) or set the AWS_REGION environment variable";
-
 impl IvschatConfig {
     /// The core configuration these settings describe.
     pub(crate) fn build(self) -> Result<ivschat::Config, IvschatError> {
@@ -89,9 +86,6 @@ impl IvschatConfig {
             "user_agent_suffix": suffix,
         });
         let options = ivschat::options::ClientOptions::from_deserializer(options)?;
-        if options.needs_default_region() {
-            return Err(IvschatError::construction(MISSING_REGION));
-        }
         let provider = ForeignProvider {
             provider: self.credentials_provider,
             timeout: self
@@ -100,6 +94,9 @@ impl IvschatConfig {
         };
         Ok(options
             .into_builder()?
+            .region_hint(
+                "IvschatConfig(region = \"us-east-1\") (Swift: IvschatConfig(region: \"us-east-1\"))",
+            )
             .credentials_provider(provider)
             .build()?)
     }

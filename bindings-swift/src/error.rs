@@ -38,18 +38,6 @@ impl IvschatError {
         }
     }
 
-    pub(crate) fn construction(message: impl Into<String>) -> Self {
-        IvschatError::Construction {
-            meta: ErrorMetadata {
-                code: "ConstructionError".into(),
-                message: message.into(),
-                request_id: None,
-                http_status: None,
-                retryable: false,
-            },
-        }
-    }
-
     pub(crate) fn unknown_operation(name: &str) -> Self {
         Self::invalid_input(None, format!("unknown operation `{name}`"))
     }

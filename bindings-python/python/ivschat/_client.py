@@ -16,11 +16,9 @@ if TYPE_CHECKING:
 _UA = "lang/python#{}.{}.{} md/ivschat-python#{}".format(*sys.version_info[:3], _native.VERSION)
 
 
-# botocore's standard mode: delays of random(0, 1) × 50 ms × 2^(retry-1), at most 20 s (its 1 s base
-# for throttling errors needs the core to tell the two apart).
-_BACKOFF = 0.05
-_NO_REGION = ("missing region: pass region_name=\"us-east-1\" (or region=) to ivschat.Client, set AWS_REGION or "
-              "AWS_DEFAULT_REGION, or set `region` in the profile of ~/.aws/config")
+# botocore's standard mode: delays of random(0, 1) × 50 ms × 2^(retry-1), 1 s × 2^(retry-1) after a
+# throttling error, at most 20 s.
+_BACKOFF, _THROTTLING_BACKOFF = 0.05, 1.0
 # botocore.config.Config settings that have a meaning here → ours; those it would be wrong to ignore.
 _CONFIG = {"region_name": "region", "connect_timeout": "connect_timeout", "read_timeout": "read_timeout",
            "user_agent_extra": "user_agent_suffix"}
@@ -55,16 +53,12 @@ class _Configured(_Options):
         if config is not None:
             _merge_config(options, config)
         options.setdefault("initial_backoff", _BACKOFF)
+        options.setdefault("throttling_backoff", _THROTTLING_BACKOFF)
         suffix = options.get("user_agent_suffix")
         options["user_agent_suffix"] = _UA if suffix is None else f"{_UA} {suffix}"
         if credentials_provider is not None:
             self._adapter = Adapter(credentials_provider)
-        try:
-            self._native: Any = _native.NativeClient(options, self._adapter)
-        except ConfigurationError as e:
-            if not e.message.startswith("missing region"):
-                raise
-            raise ConfigurationError(_NO_REGION, code=e.code) from None
+        self._native: Any = _native.NativeClient(options, self._adapter)
 
     @property
     def region(self) -> str:
