@@ -19,7 +19,7 @@ $(VENV)/.installed: tools/requirements.txt
 
 ## Build ivschat-local, start it on a free port, run the quickstart, stop it.
 demo:
-	$(CARGO) build --quiet -p ivschat-emulator --bin ivschat-local -p ivschat --example quickstart
+	$(CARGO) build --quiet -p ivschat-emulator --bin ivschat-local -p ivschat --example quickstart --example chat
 	tools/demo.sh
 
 ## Every test of every language, with a pass/fail summary per language.

@@ -18,6 +18,9 @@ echo "ivschat-local is listening on $ENDPOINT"
 echo
 echo "--- Rust quickstart (core/examples/quickstart.rs)"
 IVSCHAT_ENDPOINT="$ENDPOINT" "$TARGET/debug/examples/quickstart"
+echo
+echo "--- Rust chat (core/examples/chat.rs)"
+IVSCHAT_ENDPOINT="$ENDPOINT" "$TARGET/debug/examples/chat"
 
 # Each binding's quickstart, when the binding is there: bindings-*/demo.sh ENDPOINT.
 for demo in "$ROOT"/bindings-python/demo.sh "$ROOT"/bindings-node/demo.sh; do
