@@ -47,29 +47,10 @@ pub(crate) fn endpoint(region_or_url: &str) -> Result<(String, Uri), String> {
     Ok((url, uri))
 }
 
-/// RFC 7230 `tchar`: what a subprotocol (the token) may hold (spec §2.5).
+/// RFC 7230 `tchar`s only: what a subprotocol (the token) may hold (spec §2.5). Header field
+/// names are exactly such tokens, so `http`'s own check serves.
 pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'.'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'|'
-                        | b'~'
-                )
-        })
+    http::HeaderName::from_bytes(s.as_bytes()).is_ok()
 }
 
 /// Why a dial failed. Messages never hold the token.
