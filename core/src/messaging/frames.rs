@@ -490,97 +490,74 @@ impl From<String> for SendMessageRequest {
     }
 }
 
-/// A `DELETE_MESSAGE` request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeleteMessageRequest {
-    /// `RequestId`: a fresh UUIDv4 unless set.
-    pub request_id: String,
-    /// The message to delete (`Id`).
-    pub id: String,
-    /// `Reason`; omitted from the frame when `None`.
-    pub reason: Option<String>,
-}
-
-impl DeleteMessageRequest {
-    /// Delete message `id`, with a fresh request id and no reason.
-    pub fn new(id: impl Into<String>) -> Self {
-        DeleteMessageRequest {
-            request_id: new_request_id(),
-            id: id.into(),
-            reason: None,
+/// A moderation request: a target (`Id` or `UserId`), a request id and an optional reason (a
+/// user id is not for `Debug`: `DisconnectUserRequest` has its own).
+macro_rules! moderation_request {
+    ($(#[$doc:meta])* $name:ident, $target:ident, $target_doc:literal, $new_doc:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name {
+            /// `RequestId`: a fresh UUIDv4 unless set.
+            pub request_id: String,
+            #[doc = $target_doc]
+            pub $target: String,
+            /// `Reason`; omitted from the frame when `None`.
+            pub reason: Option<String>,
         }
-    }
 
-    /// Give a reason.
-    pub fn reason(mut self, reason: impl Into<String>) -> Self {
-        self.reason = Some(reason.into());
-        self
-    }
+        impl $name {
+            #[doc = $new_doc]
+            pub fn new($target: impl Into<String>) -> Self {
+                $name {
+                    request_id: new_request_id(),
+                    $target: $target.into(),
+                    reason: None,
+                }
+            }
 
-    /// Use this request id instead of a fresh UUID.
-    pub fn request_id(mut self, request_id: impl Into<String>) -> Self {
-        self.request_id = request_id.into();
-        self
-    }
-}
+            /// Give a reason.
+            pub fn reason(mut self, reason: impl Into<String>) -> Self {
+                self.reason = Some(reason.into());
+                self
+            }
 
-impl From<&str> for DeleteMessageRequest {
-    fn from(id: &str) -> Self {
-        DeleteMessageRequest::new(id)
-    }
-}
-
-impl From<String> for DeleteMessageRequest {
-    fn from(id: String) -> Self {
-        DeleteMessageRequest::new(id)
-    }
-}
-
-/// A `DISCONNECT_USER` request.
-#[derive(Clone, PartialEq, Eq)]
-pub struct DisconnectUserRequest {
-    /// `RequestId`: a fresh UUIDv4 unless set.
-    pub request_id: String,
-    /// The user to disconnect (`UserId`).
-    pub user_id: String,
-    /// `Reason`; omitted from the frame when `None`.
-    pub reason: Option<String>,
-}
-
-impl DisconnectUserRequest {
-    /// Disconnect `user_id`, with a fresh request id and no reason.
-    pub fn new(user_id: impl Into<String>) -> Self {
-        DisconnectUserRequest {
-            request_id: new_request_id(),
-            user_id: user_id.into(),
-            reason: None,
+            /// Use this request id instead of a fresh UUID.
+            pub fn request_id(mut self, request_id: impl Into<String>) -> Self {
+                self.request_id = request_id.into();
+                self
+            }
         }
-    }
 
-    /// Give a reason.
-    pub fn reason(mut self, reason: impl Into<String>) -> Self {
-        self.reason = Some(reason.into());
-        self
-    }
+        impl From<&str> for $name {
+            fn from($target: &str) -> Self {
+                $name::new($target)
+            }
+        }
 
-    /// Use this request id instead of a fresh UUID.
-    pub fn request_id(mut self, request_id: impl Into<String>) -> Self {
-        self.request_id = request_id.into();
-        self
-    }
+        impl From<String> for $name {
+            fn from($target: String) -> Self {
+                $name::new($target)
+            }
+        }
+    };
 }
 
-impl From<&str> for DisconnectUserRequest {
-    fn from(user_id: &str) -> Self {
-        DisconnectUserRequest::new(user_id)
-    }
-}
+moderation_request!(
+    /// A `DELETE_MESSAGE` request.
+    #[derive(Debug)]
+    DeleteMessageRequest,
+    id,
+    "The message to delete (`Id`).",
+    "Delete message `id`, with a fresh request id and no reason."
+);
 
-impl From<String> for DisconnectUserRequest {
-    fn from(user_id: String) -> Self {
-        DisconnectUserRequest::new(user_id)
-    }
-}
+moderation_request!(
+    /// A `DISCONNECT_USER` request.
+    DisconnectUserRequest,
+    user_id,
+    "The user to disconnect (`UserId`).",
+    "Disconnect `user_id`, with a fresh request id and no reason."
+);
 
 /// Any client request.
 #[derive(Debug, Clone, PartialEq, Eq)]
