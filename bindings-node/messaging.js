@@ -6,7 +6,7 @@
 // `room.logger.error` without its content.
 
 const { randomUUID } = require('node:crypto')
-const native = require('./native.js')
+const native = require('./load-native.js')
 
 // The official client's `chatErrorCodes`.
 const chatErrorCodes = Object.freeze({ badRequest: 400, unauthorized: 401, forbidden: 403, notFound: 404,
