@@ -670,13 +670,29 @@ impl Shared {
 
     /// Resolve the pending request `request_id` if it is of `kind` (a request of another kind
     /// stays pending; the official client drops it and leaves its promise unsettled).
-    fn resolve(&self, request_id: &str, kind: Kind, answer: impl FnOnce() -> Answer) {
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        if pending.get(request_id).is_some_and(|p| p.kind == kind)
-            && let Some(p) = pending.remove(request_id)
-        {
-            drop(pending);
-            let _ = p.tx.send(Ok(answer()));
+    /// Emit `value` as an event, then answer the pending request of `kind` it is the answer to
+    /// (the official client's order); copied only when a request waits for it.
+    fn deliver<T: Clone>(
+        &self,
+        value: T,
+        request_id: Option<String>,
+        kind: Kind,
+        event: fn(T) -> RoomEvent,
+        answer: fn(T) -> Answer,
+    ) {
+        let waiting = request_id.and_then(|id| {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            match pending.get(&id) {
+                Some(p) if p.kind == kind => pending.remove(&id),
+                _ => None,
+            }
+        });
+        match waiting {
+            Some(p) => {
+                self.emit(event(value.clone()));
+                let _ = p.tx.send(Ok(answer(value)));
+            }
+            None => self.emit(event(value)),
         }
     }
 
@@ -960,9 +976,11 @@ impl Stream for EventStream {
 
 /// Recent `Id`s, to drop a frame seen before (spec §4.7), bounded.
 struct Dedupe {
-    seen: HashSet<String>,
-    order: VecDeque<String>,
+    /// 64-bit keyed hashes of the ids (random keys: a server cannot make two ids collide).
+    seen: HashSet<u64>,
+    order: VecDeque<u64>,
     capacity: usize,
+    keys: std::collections::hash_map::RandomState,
 }
 
 impl Dedupe {
@@ -971,21 +989,23 @@ impl Dedupe {
             seen: HashSet::new(),
             order: VecDeque::new(),
             capacity,
+            keys: Default::default(),
         }
     }
 
     /// Record `id`; false when it was already there.
     fn insert(&mut self, id: &str) -> bool {
-        if self.seen.contains(id) {
+        use std::hash::BuildHasher;
+        let hash = self.keys.hash_one(id);
+        if !self.seen.insert(hash) {
             return false;
         }
-        if self.order.len() >= self.capacity
+        self.order.push_back(hash);
+        if self.order.len() > self.capacity
             && let Some(old) = self.order.pop_front()
         {
             self.seen.remove(&old);
         }
-        self.seen.insert(id.to_owned());
-        self.order.push_back(id.to_owned());
         true
     }
 }
@@ -1039,7 +1059,10 @@ async fn attempt(shared: &Shared) -> Result<Conn, AttemptError> {
             }));
         }
     };
+    // A small read buffer: tungstenite zero-fills it before every read, and chat frames are
+    // small (its 128 KiB default was a quarter of a receiver's CPU, bench/messaging).
     let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
         .max_message_size(Some(s.max_message_size))
         .max_frame_size(Some(s.max_message_size));
     let dial = socket::dial(&shared.uri, &token.token, &shared.tls, config);
@@ -1105,7 +1128,9 @@ async fn close_socket(mut ws: Ws, code: CloseCode, within: Duration) {
 struct Keepalive {
     interval: Option<Duration>,
     timeout: Duration,
+    /// When the timer next looks: a ping is due then unless bytes arrived meanwhile.
     next_ping: Instant,
+    heard: Instant,
     awaiting: Option<Instant>,
 }
 
@@ -1115,13 +1140,32 @@ impl Keepalive {
             interval,
             timeout,
             next_ping: later(interval.unwrap_or_default()),
+            heard: Instant::now(),
             awaiting: None,
         }
     }
 
+    /// Bytes arrived (the deadline moves only when the timer looks, not per frame).
     fn heard(&mut self) {
         self.awaiting = None;
-        self.next_ping = later(self.interval.unwrap_or_default());
+        self.heard = Instant::now();
+    }
+
+    /// The timer fired with no ping out: whether the peer was quiet for an interval (ping it);
+    /// if not, the next look is an interval after the last bytes.
+    fn quiet(&mut self) -> bool {
+        let quiet_until = self.heard + self.interval.unwrap_or_default().min(YEAR);
+        if quiet_until > Instant::now() {
+            self.next_ping = quiet_until;
+            return false;
+        }
+        true
+    }
+
+    fn pinged(&mut self) {
+        let now = Instant::now();
+        self.awaiting = Some(now);
+        self.next_ping = now + self.interval.unwrap_or_default().min(YEAR);
     }
 
     fn deadline(&self) -> Option<Instant> {
@@ -1270,10 +1314,19 @@ impl Driver {
         let mut refresh = conn.token_expiration_time.map(refresh_at);
         let mut next: Option<Establishing> = None;
         let mut keepalive = Keepalive::new(settings.ping_interval, settings.ping_timeout);
-        let far = || later(YEAR);
+        // Two timers for the whole connection, moved only when their deadlines change.
+        let ping_timer = sleep_until(later(YEAR));
+        let refresh_timer = sleep_until(later(YEAR));
+        tokio::pin!(ping_timer, refresh_timer);
         loop {
             let ping_at = keepalive.deadline();
+            if let Some(at) = ping_at.filter(|at| *at != ping_timer.deadline()) {
+                ping_timer.as_mut().reset(at);
+            }
             let refresh_due = refresh.filter(|_| next.is_none());
+            if let Some(at) = refresh_due.filter(|at| *at != refresh_timer.deadline()) {
+                refresh_timer.as_mut().reset(at);
+            }
             tokio::select! {
                 cmd = self.commands.recv() => match cmd {
                     Some(Command::Send { request_id, text }) => {
@@ -1339,18 +1392,21 @@ impl Driver {
                         Some(Err(_)) | None => return self.broken(ws),
                     }
                 }
-                _ = sleep_until(ping_at.unwrap_or_else(far)), if ping_at.is_some() => {
+                () = &mut ping_timer, if ping_at.is_some() => {
                     if keepalive.awaiting.is_some() {
                         tracing::debug!(room = %self.shared.id, "chat socket keep-alive timeout");
                         return self.broken(ws);
+                    }
+                    if !keepalive.quiet() {
+                        continue;
                     }
                     let sent = timeout(settings.close_timeout, ws.send(Message::Ping(Default::default()))).await;
                     if !matches!(sent, Ok(Ok(()))) {
                         return self.broken(ws);
                     }
-                    keepalive.awaiting = Some(Instant::now());
+                    keepalive.pinged();
                 }
-                _ = sleep_until(refresh_due.unwrap_or_else(far)), if refresh_due.is_some() => {
+                () = &mut refresh_timer, if refresh_due.is_some() => {
                     tracing::debug!(room = %self.shared.id, "chat token refresh: opening the next connection");
                     refresh = None;
                     next = Some(Box::pin(establish(self.shared.clone())));
@@ -1425,26 +1481,30 @@ impl Driver {
         let shared = &self.shared;
         match frame {
             ServerFrame::Message(m) => {
-                let request_id = m.request_id.clone();
-                shared.emit(RoomEvent::Message(m.clone()));
-                if let Some(r) = request_id {
-                    shared.resolve(&r, Kind::SendMessage, || Answer::Message(m));
-                }
+                let id = m.request_id.clone();
+                shared.deliver(
+                    m,
+                    id,
+                    Kind::SendMessage,
+                    RoomEvent::Message,
+                    Answer::Message,
+                )
             }
             ServerFrame::Event(e) => shared.emit(RoomEvent::Event(e)),
             ServerFrame::MessageDelete(e) => {
-                let request_id = e.request_id.clone();
-                shared.emit(RoomEvent::MessageDelete(e.clone()));
-                if let Some(r) = request_id {
-                    shared.resolve(&r, Kind::DeleteMessage, || Answer::Delete(e));
-                }
+                let id = e.request_id.clone();
+                shared.deliver(
+                    e,
+                    id,
+                    Kind::DeleteMessage,
+                    RoomEvent::MessageDelete,
+                    Answer::Delete,
+                )
             }
             ServerFrame::UserDisconnect(e) => {
-                let request_id = e.request_id.clone();
-                shared.emit(RoomEvent::UserDisconnect(e.clone()));
-                if let Some(r) = request_id {
-                    shared.resolve(&r, Kind::DisconnectUser, || Answer::Disconnect(e));
-                }
+                let id = e.request_id.clone();
+                let (event, answer) = (RoomEvent::UserDisconnect, Answer::Disconnect);
+                shared.deliver(e, id, Kind::DisconnectUser, event, answer)
             }
             ServerFrame::Error(e) => {
                 tracing::debug!(room = %shared.id, code = e.code, "chat ERROR frame");
