@@ -50,11 +50,12 @@ class Emulator private constructor(private val process: Process, val endpointUrl
     }
 
     companion object {
-        fun start(): Emulator {
+        /** Started with extra arguments, e.g. `--time-scale 60` (a one-minute session lasts a second). */
+        fun start(vararg args: String): Emulator {
             val bin = System.getProperty("ivschat.local.bin") ?: System.getenv("IVSCHAT_LOCAL_BIN")
                 ?: error("set -Divschat.local.bin or IVSCHAT_LOCAL_BIN to target/debug/ivschat-local")
             require(File(bin).canExecute()) { "$bin is not an executable: cargo build -p ivschat-emulator --bin ivschat-local" }
-            val process = ProcessBuilder(bin, "--port", "0").redirectError(ProcessBuilder.Redirect.INHERIT).start()
+            val process = ProcessBuilder(listOf(bin, "--port", "0") + args).redirectError(ProcessBuilder.Redirect.INHERIT).start()
             val reader = BufferedReader(InputStreamReader(process.inputStream))
             val line = reader.readLine() ?: error("ivschat-local exited before listening")
             val url = Regex("listening on (http://\\S+)").find(line)?.groupValues?.get(1)
