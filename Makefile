@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(ROOT)/target
 
-.PHONY: all demo test venv conformance-regen codegen bench clean
+.PHONY: all demo test dist venv conformance-regen codegen bench clean
 
 all: test
 
@@ -19,12 +19,19 @@ $(VENV)/.installed: tools/requirements.txt
 
 ## Build ivschat-local, start it on a free port, run the quickstart, stop it.
 demo:
-	$(CARGO) build --quiet -p ivschat-emulator --bin ivschat-local -p ivschat --example quickstart --example chat
+	@echo "==> building ivschat-local and the Rust examples (the first build takes a few minutes)"
+	$(CARGO) build -p ivschat-emulator --bin ivschat-local -p ivschat --example quickstart --example chat
 	tools/demo.sh
 
 ## Every test of every language, with a pass/fail summary per language.
 test: venv
 	tools/test-all.sh
+
+## Release artifacts in dist/ (release builds in target/dist-build, slow), each then installed into a
+## clean environment and run by tools/test-dist.sh (also part of `make test` while dist/ exists).
+dist:
+	tools/dist.sh
+	tools/test-dist.sh
 
 ## Regenerate the conformance cases from botocore (then: git diff --exit-code tests/conformance).
 conformance-regen: venv

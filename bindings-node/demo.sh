@@ -12,8 +12,12 @@ for tool in node npm; do
   command -v "$tool" >/dev/null 2>&1 || { echo "SKIPPED: Node quickstart (no $tool)"; exit 0; }
 done
 cd "$HERE"
-[ -x node_modules/.bin/napi ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null
-npx napi build --platform --js native.js --dts native.d.ts >/dev/null 2>&1 || {
+if [ ! -x node_modules/.bin/napi ]; then
+  echo "==> installing the Node build tools (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+echo "==> building the Node addon (napi build; the first build takes a few minutes)"
+npx napi build --platform --js native.js --dts native.d.ts || {
   echo "building the Node addon failed; rerun: (cd bindings-node && npx napi build --platform --js native.js --dts native.d.ts)" >&2; exit 1; }
 cd "$ROOT/examples/node"
 [ -e node_modules/ivschat ] || npm install --no-audit --no-fund --loglevel=error >/dev/null

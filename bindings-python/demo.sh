@@ -17,8 +17,8 @@ if [ ! -x "$VENV/bin/maturin" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "maturin>=1.8,<2"
 fi
-echo "building the Python package (maturin develop; the first build takes a few minutes)..."
-(cd "$HERE" && "$VENV/bin/maturin" develop --quiet >/dev/null 2>&1) || {
+echo "==> building the Python package (maturin develop; the first build takes a few minutes)"
+(cd "$HERE" && "$VENV/bin/maturin" develop) || {
   echo "building the Python package failed; rerun: (cd bindings-python && .venv/bin/maturin develop)" >&2; exit 1; }
 "$VENV/bin/python" "$ROOT/examples/python/quickstart.py" "$ENDPOINT"
 echo

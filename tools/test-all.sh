@@ -62,6 +62,12 @@ for gen in codegen/gen_uniffi.py codegen/gen_python.py codegen/gen_node.py; do
   [ -f "$gen" ] && check "generated code of $gen is up to date" -- python3 "$gen" --check
 done
 check "conformance cases match botocore" -- "$PY" tools/oracle/generate_conformance.py --check
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  check "messaging cases match the official chat client" -- bash -c 'cd tools/oracle/messaging &&
+    { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && node generate.mjs --check'
+else
+  SUMMARY+=("SKIPPED: messaging oracle check (no node/npm)")
+fi
 if [ -f ../shared/spec/model/service-2.json ]; then
   check "codegen model is the shared model" -- cmp -s codegen/model/service-2.json ../shared/spec/model/service-2.json
 fi
@@ -87,14 +93,18 @@ for binding in python:bindings-python node:bindings-node kotlin:bindings-swift/k
   [ -x "$dir/test.sh" ] && run "binding-$lang" "$lang" count_binding -- "$dir/test.sh"
 done
 
+# The release artifacts, when `make dist` has built them: installed and run by tools/test-dist.sh
+# (which prints a SKIPPED line without dist/).
+run binding-dist dist count_binding -- tools/test-dist.sh
+
 printf '\n==> summary\n'
-for lang in checks rust python node kotlin swift; do
+for lang in checks rust python node kotlin swift dist; do
   [ -n "${PASSED[$lang]:-}${FAILED[$lang]:-}" ] || continue
   printf '%s: %d passed, %d failed\n' "$lang" "${PASSED[$lang]:-0}" "${FAILED[$lang]:-0}"
 done
 grep -h "^SKIPPED: " "$LOGS"/binding-*.log 2>/dev/null | sort -u
 for line in "${SUMMARY[@]}"; do echo "$line"; done
 total_p=0; total_f=0
-for lang in checks rust python node kotlin swift; do total_p=$(( total_p + ${PASSED[$lang]:-0} )); total_f=$(( total_f + ${FAILED[$lang]:-0} )); done
+for lang in checks rust python node kotlin swift dist; do total_p=$(( total_p + ${PASSED[$lang]:-0} )); total_f=$(( total_f + ${FAILED[$lang]:-0} )); done
 echo "all: $total_p passed, $total_f failed"
 exit $STATUS
