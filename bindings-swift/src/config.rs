@@ -29,7 +29,9 @@ pub struct IvschatConfig {
     /// Total attempts per call in standard retry mode (default 3; 1 disables retries).
     #[uniffi(default = None)]
     pub max_attempts: Option<u32>,
-    /// The base delay of the retry backoff (default 1 s, with jitter).
+    /// The base delay of the retry backoff, doubled per retry, with full jitter (default: the
+    /// platform's AWS SDK's: 10 ms as the SDK for Kotlin's, 1 s on Apple platforms as the SDK
+    /// for Swift's).
     #[uniffi(default = None)]
     pub initial_backoff: Option<Duration>,
     /// Time allowed to connect (default 3.1 s).
@@ -61,6 +63,15 @@ pub struct IvschatConfig {
 
 const DEFAULT_CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The backoff base of each platform's AWS SDK: smithy-swift's `ExponentialBackoffStrategy` on
+/// Apple platforms (Swift), smithy-kotlin's `ExponentialBackoffWithJitter` elsewhere (Kotlin on
+/// Android and the JVM; it scales by 1.5 where the core doubles).
+const DEFAULT_INITIAL_BACKOFF: Duration = if cfg!(target_vendor = "apple") {
+    Duration::from_secs(1)
+} else {
+    Duration::from_millis(10)
+};
+
 impl IvschatConfig {
     /// The core configuration these settings describe.
     pub(crate) fn build(self) -> Result<ivschat::Config, IvschatError> {
@@ -76,7 +87,7 @@ impl IvschatConfig {
             "use_fips": self.use_fips,
             "use_dual_stack": self.use_dual_stack,
             "max_attempts": self.max_attempts,
-            "initial_backoff": seconds(self.initial_backoff),
+            "initial_backoff": seconds(Some(self.initial_backoff.unwrap_or(DEFAULT_INITIAL_BACKOFF))),
             "connect_timeout": seconds(self.connect_timeout),
             "read_timeout": seconds(self.read_timeout),
             "attempt_timeout": seconds(self.attempt_timeout),
@@ -99,5 +110,61 @@ impl IvschatConfig {
             )
             .credentials_provider(provider)
             .build()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::{Credentials, CredentialsProviderError};
+
+    struct NoCredentials;
+
+    #[async_trait::async_trait]
+    impl CredentialsProvider for NoCredentials {
+        async fn provide_credentials(&self) -> Result<Credentials, CredentialsProviderError> {
+            Err(CredentialsProviderError::Failed {
+                reason: "unused".into(),
+            })
+        }
+    }
+
+    fn config(initial_backoff: Option<Duration>) -> IvschatConfig {
+        IvschatConfig {
+            region: Some("us-east-1".into()),
+            credentials_provider: Arc::new(NoCredentials),
+            endpoint_url: None,
+            use_fips: false,
+            use_dual_stack: false,
+            max_attempts: None,
+            initial_backoff,
+            connect_timeout: None,
+            read_timeout: None,
+            attempt_timeout: None,
+            operation_timeout: None,
+            credentials_timeout: None,
+            max_response_bytes: None,
+            extra_root_certificates: None,
+            user_agent_suffix: None,
+        }
+    }
+
+    #[test]
+    fn backoff_base_defaults_to_the_platform_sdks_and_can_be_set() {
+        let default = config(None).build().unwrap();
+        let expected = if cfg!(target_vendor = "apple") {
+            1000
+        } else {
+            10
+        };
+        assert_eq!(
+            default.retry_config().initial_backoff(),
+            Duration::from_millis(expected)
+        );
+        let set = config(Some(Duration::from_millis(250))).build().unwrap();
+        assert_eq!(
+            set.retry_config().initial_backoff(),
+            Duration::from_millis(250)
+        );
     }
 }

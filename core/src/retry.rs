@@ -77,6 +77,11 @@ impl RetryConfig {
         self.max_attempts
     }
 
+    /// The base of the backoff after a non-throttling error.
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
     /// The delay before retry number `retry` (1 for the first retry), with full jitter.
     pub(crate) fn backoff(&self, retry: u32, kind: RetryKind) -> Duration {
         let base = match (kind, self.throttling_backoff) {
