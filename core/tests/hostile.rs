@@ -4,6 +4,8 @@
 //! current-thread runtime as a binding's synchronous calls are), and the process's peak resident
 //! memory is checked at the end.
 
+mod support;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
@@ -164,16 +166,6 @@ fn client(url: &str) -> ivschat::Client {
     ivschat::Client::new(&config)
 }
 
-fn blocking_runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
-    })
-}
-
 /// The call's error, awaited here and then driven by `block_on` on a thread of its own.
 async fn both_ways(url: &str) -> [ivschat::Error; 2] {
     let client = client(url);
@@ -181,7 +173,7 @@ async fn both_ways(url: &str) -> [ivschat::Error; 2] {
     let blocked = {
         let client = client.clone();
         tokio::task::spawn_blocking(move || {
-            blocking_runtime().block_on(client.get_room().identifier(ARN).send())
+            support::blocking_runtime().block_on(client.get_room().identifier(ARN).send())
         })
         .await
         .expect("thread")

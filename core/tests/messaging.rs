@@ -41,6 +41,14 @@ async fn create_room(client: &ivschat::Client, max_length: i32) -> String {
 }
 
 /// A provider that creates a fresh emulator token per call, and counts the calls.
+/// A room with default options.
+fn default_room(url: impl AsRef<str>, tokens: impl ChatTokenProvider) -> ChatRoom {
+    ChatRoom::builder(url.as_ref())
+        .token_provider(tokens)
+        .build()
+        .unwrap()
+}
+
 fn provider(
     client: &ivschat::Client,
     room_arn: &str,
@@ -111,14 +119,8 @@ async fn join_send_receive_delete_and_kick() {
         60,
     );
     let (bob_tokens, _) = provider(&client, &arn, "bob", &[SendMessage], 60);
-    let alice = ChatRoom::builder(emulator.ws_url())
-        .token_provider(alice_tokens)
-        .build()
-        .unwrap();
-    let bob = ChatRoom::builder(emulator.ws_url())
-        .token_provider(bob_tokens)
-        .build()
-        .unwrap();
+    let alice = default_room(emulator.ws_url(), alice_tokens);
+    let bob = default_room(emulator.ws_url(), bob_tokens);
     let mut alice_events = alice.events();
     let mut bob_events = bob.events();
     assert_eq!(alice.state(), ConnectionState::Disconnected);
@@ -244,10 +246,7 @@ async fn server_errors_are_typed() {
         &[ChatTokenCapability::SendMessage],
         60,
     );
-    let room = ChatRoom::builder(emulator.ws_url())
-        .token_provider(tokens)
-        .build()
-        .unwrap();
+    let room = default_room(emulator.ws_url(), tokens);
     assert_eq!(
         room.send_message("early").await,
         Err(RequestError::NotConnected)
@@ -295,10 +294,7 @@ async fn expired_session_reconnects_with_a_fresh_token() {
         &[ChatTokenCapability::SendMessage],
         1,
     );
-    let room = ChatRoom::builder(emulator.ws_url())
-        .token_provider(tokens)
-        .build()
-        .unwrap();
+    let room = default_room(emulator.ws_url(), tokens);
     let mut events = room.events();
     room.connect().await.unwrap();
     assert_eq!(next(&mut events).await, RoomEvent::Connecting);
@@ -350,10 +346,7 @@ async fn server_going_away_disconnects() {
         &[ChatTokenCapability::SendMessage],
         60,
     );
-    let room = ChatRoom::builder(emulator.ws_url())
-        .token_provider(tokens)
-        .build()
-        .unwrap();
+    let room = default_room(emulator.ws_url(), tokens);
     let mut events = room.events();
     room.connect().await.unwrap();
     tokio::time::timeout(WAIT, emulator.shutdown())
@@ -400,10 +393,7 @@ async fn proactive_token_refresh_swaps_sockets_without_duplicates() {
             Ok::<_, TokenError>(t)
         }
     };
-    let room = ChatRoom::builder(emulator.ws_url())
-        .token_provider(refreshing)
-        .build()
-        .unwrap();
+    let room = default_room(emulator.ws_url(), refreshing);
     let mut events = room.events();
     room.connect().await.unwrap();
     wait_until(|| calls.load(Ordering::SeqCst) >= 2).await;
@@ -530,10 +520,7 @@ async fn garbage_and_binary_frames_are_reported_not_fatal() {
         hold(ws).await;
     })
     .await;
-    let room = ChatRoom::builder(url)
-        .token_provider(ChatToken::new("tok"))
-        .build()
-        .unwrap();
+    let room = default_room(url, ChatToken::new("tok"));
     let mut events = room.events();
     room.connect().await.unwrap();
     let mut fields = Vec::new();
@@ -683,10 +670,7 @@ async fn a_dropped_tcp_connection_reconnects_with_a_fresh_token() {
     })
     .await;
     let (tokens, calls) = fixed("tok");
-    let room = ChatRoom::builder(url)
-        .token_provider(tokens)
-        .build()
-        .unwrap();
+    let room = default_room(url, tokens);
     let mut events = room.events();
     room.connect().await.unwrap();
     assert_eq!(next(&mut events).await, RoomEvent::Connecting);
@@ -706,10 +690,7 @@ async fn handshake_failures_retry_then_disconnect() {
     ] {
         let (url, seen) = scripted(handshake, |_, ws| hold(ws)).await;
         let (tokens, calls) = fixed("AQICAHg-example_token.1~abc");
-        let room = ChatRoom::builder(url)
-            .token_provider(tokens)
-            .build()
-            .unwrap();
+        let room = default_room(url, tokens);
         match tokio::time::timeout(WAIT, room.connect()).await.unwrap() {
             Err(ConnectError::Disconnected(DisconnectReason::SocketError { message })) => {
                 assert!(message.contains(expected), "{message}");
@@ -725,10 +706,7 @@ async fn handshake_failures_retry_then_disconnect() {
     // A token that is no valid subprotocol: no retry (as the official client).
     let (url, seen) = scripted(Handshake::Echo, |_, ws| hold(ws)).await;
     let (tokens, calls) = fixed("abc/def==");
-    let room = ChatRoom::builder(url)
-        .token_provider(tokens)
-        .build()
-        .unwrap();
+    let room = default_room(url, tokens);
     assert!(matches!(
         room.connect().await,
         Err(ConnectError::Disconnected(
@@ -821,10 +799,7 @@ async fn answers_resolve_requests_and_duplicates_are_dropped() {
         }
     })
     .await;
-    let room = ChatRoom::builder(url)
-        .token_provider(ChatToken::new("tok"))
-        .build()
-        .unwrap();
+    let room = default_room(url, ChatToken::new("tok"));
     let mut events = room.events();
     room.connect().await.unwrap();
     let m = room
@@ -926,10 +901,7 @@ async fn dropping_the_room_closes_with_1000() {
         }
     })
     .await;
-    let room = ChatRoom::builder(url)
-        .token_provider(ChatToken::new("tok"))
-        .build()
-        .unwrap();
+    let room = default_room(url, ChatToken::new("tok"));
     room.connect().await.unwrap();
     drop(room);
     let code = tokio::time::timeout(WAIT, closed_rx)
@@ -943,10 +915,7 @@ async fn dropping_the_room_closes_with_1000() {
 async fn secrets_and_personal_data_stay_out_of_debug() {
     let token =
         ChatToken::new("AQICAHg-secret_token.1~abc").with_token_expiration_time(SystemTime::now());
-    let room = ChatRoom::builder("us-west-2")
-        .token_provider(token.clone())
-        .build()
-        .unwrap();
+    let room = default_room("us-west-2", token.clone());
     assert_eq!(room.url(), "wss://edge.ivschat.us-west-2.amazonaws.com");
     let frame = message_frame("M1", Some("r"), "my secret content");
     let frame = frame.replace("\"server\"", "\"user-alice-42\"");

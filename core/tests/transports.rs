@@ -24,17 +24,6 @@ fn blocking_with(
     client_with(url, f)
 }
 
-/// The current-thread runtime the blocking calls of every test share, as a binding's do.
-fn blocking_runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
-    })
-}
-
 /// A GetRoom call driven to its end by `block_on` on a thread of its own.
 async fn call(client: &ivschat::Client) -> Result<GetRoomOutput, ivschat::Error> {
     let client = client.clone();

@@ -322,3 +322,14 @@ pub fn client_with(
 pub const ROOM_ARN: &str = "arn:aws:ivschat:us-east-1:123456789012:room/abcdEFGH1234";
 pub const LOG_ARN: &str =
     "arn:aws:ivschat:us-east-1:123456789012:logging-configuration/ABCD12345678";
+
+/// The current-thread runtime the blocking calls of a test binary share, as a binding's do.
+pub fn blocking_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    })
+}
