@@ -16,7 +16,7 @@ where
     T: for<'a, 'py> FromPyObject<'a, 'py> + Send + 'static,
 {
     let call = move || {
-        Python::attach(|py| {
+        crate::runtime::attach(|py| {
             let out = adapter.call0(py).map_err(|e| {
                 let kind = e
                     .get_type(py)
@@ -28,6 +28,7 @@ where
             out.extract::<T>(py)
                 .map_err(|_| format!("the {what} returned a value of the wrong type"))
         })
+        .unwrap_or_else(|| Err(format!("the {what} was not called: Python is exiting")))
     };
     let joined = tokio::task::spawn_blocking(call).await;
     joined.map_err(|e| format!("the {what} panicked: {e}"))?

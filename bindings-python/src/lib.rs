@@ -21,7 +21,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    runtime::install_fork_handler();
+    runtime::install_hooks(m)?;
     logging::install();
     m.add_class::<client::NativeClient>()?;
     m.add_class::<messaging::NativeChatRoom>()?;

@@ -71,7 +71,7 @@ impl Drop for Line {
     fn drop(&mut self) {
         let text = String::from_utf8_lossy(&self.1).trim_end().to_owned();
         if !text.is_empty() {
-            Python::attach(|py| {
+            crate::runtime::attach(|py| {
                 if let Ok(l) = logger(py) {
                     let _ = l.call_method1("log", (self.0, "%s", text));
                 }

@@ -15,7 +15,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Mutex, Once};
 use std::time::Duration;
 
@@ -28,15 +28,41 @@ static GENERATION: AtomicU32 = AtomicU32::new(1);
 
 extern "C" fn after_fork_in_child() {
     GENERATION.fetch_add(1, Ordering::AcqRel);
+    ATTACHED.store(0, Ordering::SeqCst);
 }
 
-/// Registers the `fork()` child handler (once, at import).
-pub fn install_fork_handler() {
+/// Set by an `atexit` hook: before Python 3.14 a thread running Python code during finalization
+/// is ended by `pthread_exit`, unwinding its Rust frames without the GIL (a SIGSEGV). From then
+/// on [`attach`] refuses; the hook first waits (at most 2 s) for the threads inside it.
+static EXITING: AtomicBool = AtomicBool::new(false);
+static ATTACHED: AtomicUsize = AtomicUsize::new(0);
+
+/// `Python::attach` for the binding's own threads; `None` once Python is exiting.
+pub fn attach<R>(f: impl FnOnce(Python<'_>) -> R) -> Option<R> {
+    ATTACHED.fetch_add(1, Ordering::SeqCst);
+    let out = (!EXITING.load(Ordering::SeqCst)).then(|| Python::attach(f));
+    ATTACHED.fetch_sub(1, Ordering::SeqCst);
+    out
+}
+
+#[pyfunction]
+fn python_exiting(py: Python<'_>) {
+    EXITING.store(true, Ordering::SeqCst);
+    let busy = |_: &u32| ATTACHED.load(Ordering::SeqCst) > 0;
+    let pause = |_| std::thread::sleep(Duration::from_millis(1));
+    py.detach(|| (0..2000).take_while(busy).for_each(pause));
+}
+
+/// Registers the `fork()` child handler (once) and the `atexit` hook (at import).
+pub fn install_hooks(m: &Bound<'_, PyModule>) -> PyResult<()> {
     static ONCE: Once = Once::new();
-    // SAFETY: the handler only bumps an atomic, which is async-signal-safe.
+    // SAFETY: the handler only stores atomics, which is async-signal-safe.
     ONCE.call_once(|| unsafe {
         libc::pthread_atfork(None, None, Some(after_fork_in_child));
     });
+    let hook = wrap_pyfunction!(python_exiting, m)?;
+    m.py().import("atexit")?.call_method1("register", (hook,))?;
+    Ok(())
 }
 
 /// A value of this process, made again in a forked child (whose copy of the lock may be held:
@@ -164,8 +190,10 @@ fn completions() -> std::sync::mpsc::Sender<Job> {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         let run = move || {
             while let Ok(job) = rx.recv() {
-                Python::attach(|_| {
-                    for job in std::iter::once(job).chain(rx.try_iter()) {
+                // Jobs left when Python exits are dropped unrun (pyo3 defers their decrefs).
+                attach(|_| {
+                    let jobs = std::iter::once(job).chain(rx.try_iter());
+                    for job in jobs.take_while(|_| !EXITING.load(Ordering::SeqCst)) {
                         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
                     }
                 });
