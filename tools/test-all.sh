@@ -71,6 +71,7 @@ fi
 if [ -f ../shared/spec/model/service-2.json ]; then
   check "codegen model is the shared model" -- cmp -s codegen/model/service-2.json ../shared/spec/model/service-2.json
 fi
+check "Markdown links stay in the repository" -- python3 tools/check_markdown_links.py
 check "rustfmt" -- cargo fmt --all -- --check
 check "clippy" -- cargo clippy --workspace --all-targets --quiet -- -D warnings
 check "mobile build (no default-credentials)" -- cargo check -p ivschat --no-default-features --quiet
