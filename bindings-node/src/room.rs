@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use ivschat::messaging::{
-    Attributes, ChatRoom, ChatToken, ChatTokenProvider, DeleteMessageRequest,
-    DisconnectUserRequest, RequestError, RoomEvent, SendMessageRequest, TokenFuture,
+    Attributes, ChatRequest, ChatRoom, ChatToken, ChatTokenProvider, RequestError, RoomEvent,
+    TokenFuture,
 };
 
 /// What a `tokenProvider` resolves to, the times in epoch milliseconds (the facade parses them).
@@ -136,7 +136,10 @@ impl NativeRoom {
         subject: String,
         reason: Option<String>,
         attributes: Option<Attributes>,
-    ) {
+    ) -> Result<()> {
+        let id = request_id.clone();
+        let request = ChatRequest::from_action(&action, subject, attributes, reason, id)
+            .ok_or_else(|| Error::from_reason(format!("no chat request {action:?}")))?;
         let room = self.room.clone();
         let answers = self
             .answers
@@ -144,28 +147,8 @@ impl NativeRoom {
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         napi::bindgen_prelude::spawn(async move {
-            let id = request_id.clone();
-            let answer = match action.as_str() {
-                "SEND_MESSAGE" => {
-                    let r = SendMessageRequest::new(subject).attributes(attributes);
-                    let answer = room.send_message(r.request_id(id)).await;
-                    answer.map(|m| event(RoomEvent::Message(m)))
-                }
-                "DELETE_MESSAGE" => {
-                    let mut r = DeleteMessageRequest::new(subject).request_id(id);
-                    r.reason = reason;
-                    let answer = room.delete_message(r).await;
-                    answer.map(|e| event(RoomEvent::MessageDelete(e)))
-                }
-                _ => {
-                    let mut r = DisconnectUserRequest::new(subject).request_id(id);
-                    r.reason = reason;
-                    let answer = room.disconnect_user(r).await;
-                    answer.map(|e| event(RoomEvent::UserDisconnect(e)))
-                }
-            };
-            let settled = match answer {
-                Ok(event) => json!(["settled", request_id, true, event]),
+            let settled = match room.send_request(request).await {
+                Ok(answer) => json!(["settled", request_id, true, event(answer)]),
                 Err(RequestError::Chat(e)) => json!([
                     "settled",
                     request_id,
@@ -178,6 +161,7 @@ impl NativeRoom {
                 let _ = answers.send(settled.to_string());
             }
         });
+        Ok(())
     }
 }
 

@@ -6,9 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use ivschat::messaging::{
-    ChatRoom, ChatToken, ChatTokenProvider, ConnectError, DeleteMessageRequest, DisconnectReason,
-    DisconnectUserRequest, EventStream, ReconnectPolicy, RequestError, RoomEvent,
-    SendMessageRequest, TokenFuture,
+    ChatRequest, ChatRoom, ChatToken, ChatTokenProvider, ConnectError, DisconnectReason,
+    EventStream, ReconnectPolicy, RequestError, RoomEvent, TokenFuture,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -203,8 +202,9 @@ impl NativeChatRoom {
         })
     }
 
-    /// `action`: `send_message` (`text`: the content), `delete_message` (`text`: the message id)
-    /// or `disconnect_user` (`text`: the user id); resolves with the server's answer (a dict).
+    /// `action`: the frame's `Action` (`SEND_MESSAGE`, `DELETE_MESSAGE`, `DISCONNECT_USER`);
+    /// `text`: the content, the message id or the user id. Resolves with the server's answer
+    /// (a dict).
     #[pyo3(signature = (action, text, attributes=None, reason=None, request_id=None))]
     fn request<'py>(
         &self,
@@ -216,43 +216,12 @@ impl NativeChatRoom {
         request_id: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let id = request_id.unwrap_or_else(ivschat::messaging::new_request_id);
+        let request = ChatRequest::from_action(action, text, attributes, reason, id)
+            .ok_or_else(|| PyValueError::new_err(format!("no chat request {action:?}")))?;
         let room = self.0.clone();
-        match action {
-            "send_message" => {
-                let request = SendMessageRequest::new(text)
-                    .attributes(attributes)
-                    .request_id(id);
-                future_into_py::<Rt, _, _>(py, async move {
-                    answer(
-                        room.send_message(request)
-                            .await
-                            .map(|m| model::chat_message(&m)),
-                    )
-                })
-            }
-            "delete_message" => {
-                let mut request = DeleteMessageRequest::new(text).request_id(id);
-                request.reason = reason;
-                future_into_py::<Rt, _, _>(py, async move {
-                    answer(
-                        room.delete_message(request)
-                            .await
-                            .map(|e| model::delete_message_event(&e)),
-                    )
-                })
-            }
-            _ => {
-                let mut request = DisconnectUserRequest::new(text).request_id(id);
-                request.reason = reason;
-                future_into_py::<Rt, _, _>(py, async move {
-                    answer(
-                        room.disconnect_user(request)
-                            .await
-                            .map(|e| model::disconnect_user_event(&e)),
-                    )
-                })
-            }
-        }
+        future_into_py::<Rt, _, _>(py, async move {
+            answer(room.send_request(request).await.map(event))
+        })
     }
 }
 

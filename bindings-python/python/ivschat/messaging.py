@@ -163,17 +163,17 @@ class ChatRoom:
     async def send_message(self, content: str, attributes: Optional[Dict[str, str]] = None, *,
                            request_id: Optional[str] = None) -> Message:
         """Sends a message; returns the server's echo of it."""
-        return _event(await self._native.request("send_message", content, attributes, None, request_id))  # type: ignore[return-value]
+        return _event(await self._native.request("SEND_MESSAGE", content, attributes, None, request_id))  # type: ignore[return-value]
 
     async def delete_message(self, id: str, reason: Optional[str] = None, *,
                              request_id: Optional[str] = None) -> MessageDelete:
         """Deletes a message (token capability DELETE_MESSAGE)."""
-        return _event(await self._native.request("delete_message", id, None, reason, request_id))  # type: ignore[return-value]
+        return _event(await self._native.request("DELETE_MESSAGE", id, None, reason, request_id))  # type: ignore[return-value]
 
     async def disconnect_user(self, user_id: str, reason: Optional[str] = None, *,
                               request_id: Optional[str] = None) -> UserDisconnect:
         """Disconnects a user (token capability DISCONNECT_USER)."""
-        return _event(await self._native.request("disconnect_user", user_id, None, reason, request_id))  # type: ignore[return-value]
+        return _event(await self._native.request("DISCONNECT_USER", user_id, None, reason, request_id))  # type: ignore[return-value]
 
     async def __aenter__(self) -> "ChatRoom":
         await self.connect()

@@ -571,6 +571,34 @@ pub enum ChatRequest {
 }
 
 impl ChatRequest {
+    /// A request by its frame `Action` (`SEND_MESSAGE`, `DELETE_MESSAGE` or `DISCONNECT_USER`):
+    /// `subject` is the content, the message id or the user id; `None` for any other action.
+    pub fn from_action(
+        action: &str,
+        subject: String,
+        attributes: Option<Attributes>,
+        reason: Option<String>,
+        request_id: String,
+    ) -> Option<Self> {
+        Some(match action {
+            "SEND_MESSAGE" => {
+                let r = SendMessageRequest::new(subject).attributes(attributes);
+                ChatRequest::SendMessage(r.request_id(request_id))
+            }
+            "DELETE_MESSAGE" => ChatRequest::DeleteMessage(DeleteMessageRequest {
+                request_id,
+                id: subject,
+                reason,
+            }),
+            "DISCONNECT_USER" => ChatRequest::DisconnectUser(DisconnectUserRequest {
+                request_id,
+                user_id: subject,
+                reason,
+            }),
+            _ => return None,
+        })
+    }
+
     /// The request's `RequestId`.
     pub fn request_id(&self) -> &str {
         match self {
@@ -760,6 +788,38 @@ mod tests {
                 .get_version_num(),
             4
         );
+    }
+
+    #[test]
+    fn requests_by_their_frame_action() {
+        let attributes = Some(Attributes::from([("k".to_owned(), "v".to_owned())]));
+        let by_action = |action, reason: Option<&str>| {
+            let (attrs, reason) = (attributes.clone(), reason.map(str::to_owned));
+            ChatRequest::from_action(action, "s".into(), attrs, reason, "r".into())
+        };
+        assert_eq!(
+            by_action("SEND_MESSAGE", None),
+            Some(
+                SendMessageRequest::new("s")
+                    .attributes(attributes.clone())
+                    .request_id("r")
+                    .into()
+            )
+        );
+        assert_eq!(
+            by_action("DELETE_MESSAGE", Some("spam")),
+            Some(
+                DeleteMessageRequest::new("s")
+                    .reason("spam")
+                    .request_id("r")
+                    .into()
+            )
+        );
+        assert_eq!(
+            by_action("DISCONNECT_USER", None),
+            Some(DisconnectUserRequest::new("s").request_id("r").into())
+        );
+        assert_eq!(by_action("send_message", None), None);
     }
 
     #[test]

@@ -668,10 +668,10 @@ impl Shared {
         }
     }
 
-    /// Resolve the pending request `request_id` if it is of `kind` (a request of another kind
-    /// stays pending; the official client drops it and leaves its promise unsettled).
-    /// Emit `value` as an event, then answer the pending request of `kind` it is the answer to
-    /// (the official client's order); copied only when a request waits for it.
+    /// Emit `value` as an event, then answer the pending request `request_id` with it if that
+    /// request is of `kind` (the official client's order; a request of another kind stays
+    /// pending, as the official client leaves its promise unsettled). `value` is copied only
+    /// when a request waits for it.
     fn deliver<T: Clone>(
         &self,
         value: T,
@@ -861,8 +861,10 @@ impl ChatRoom {
         &self,
         request: impl Into<SendMessageRequest>,
     ) -> Result<ChatMessage, RequestError> {
-        let request = ChatRequest::SendMessage(request.into());
-        match self.request(Kind::SendMessage, request).await? {
+        match self
+            .request(ChatRequest::SendMessage(request.into()))
+            .await?
+        {
             Answer::Message(m) => Ok(m),
             _ => Err(RequestError::NotConnected),
         }
@@ -875,8 +877,10 @@ impl ChatRoom {
         &self,
         request: impl Into<DeleteMessageRequest>,
     ) -> Result<DeleteMessageEvent, RequestError> {
-        let request = ChatRequest::DeleteMessage(request.into());
-        match self.request(Kind::DeleteMessage, request).await? {
+        match self
+            .request(ChatRequest::DeleteMessage(request.into()))
+            .await?
+        {
             Answer::Delete(e) => Ok(e),
             _ => Err(RequestError::NotConnected),
         }
@@ -889,14 +893,34 @@ impl ChatRoom {
         &self,
         request: impl Into<DisconnectUserRequest>,
     ) -> Result<DisconnectUserEvent, RequestError> {
-        let request = ChatRequest::DisconnectUser(request.into());
-        match self.request(Kind::DisconnectUser, request).await? {
+        match self
+            .request(ChatRequest::DisconnectUser(request.into()))
+            .await?
+        {
             Answer::Disconnect(e) => Ok(e),
             _ => Err(RequestError::NotConnected),
         }
     }
 
-    async fn request(&self, kind: Kind, request: ChatRequest) -> Result<Answer, RequestError> {
+    /// Send any request; resolves with its answer as the event it is (`Message`,
+    /// `MessageDelete` or `UserDisconnect`). For bindings that pick the request at run time.
+    pub async fn send_request(
+        &self,
+        request: impl Into<ChatRequest>,
+    ) -> Result<RoomEvent, RequestError> {
+        Ok(match self.request(request.into()).await? {
+            Answer::Message(m) => RoomEvent::Message(m),
+            Answer::Delete(e) => RoomEvent::MessageDelete(e),
+            Answer::Disconnect(e) => RoomEvent::UserDisconnect(e),
+        })
+    }
+
+    async fn request(&self, request: ChatRequest) -> Result<Answer, RequestError> {
+        let kind = match request {
+            ChatRequest::SendMessage(_) => Kind::SendMessage,
+            ChatRequest::DeleteMessage(_) => Kind::DeleteMessage,
+            ChatRequest::DisconnectUser(_) => Kind::DisconnectUser,
+        };
         let shared = &*self.inner.shared;
         if shared.state() != ConnectionState::Connected {
             return Err(RequestError::NotConnected);
@@ -1154,7 +1178,7 @@ impl Keepalive {
     /// The timer fired with no ping out: whether the peer was quiet for an interval (ping it);
     /// if not, the next look is an interval after the last bytes.
     fn quiet(&mut self) -> bool {
-        let quiet_until = self.heard + self.interval.unwrap_or_default().min(YEAR);
+        let quiet_until = self.heard + self.period();
         if quiet_until > Instant::now() {
             self.next_ping = quiet_until;
             return false;
@@ -1163,9 +1187,13 @@ impl Keepalive {
     }
 
     fn pinged(&mut self) {
-        let now = Instant::now();
-        self.awaiting = Some(now);
-        self.next_ping = now + self.interval.unwrap_or_default().min(YEAR);
+        self.awaiting = Some(Instant::now());
+        self.next_ping = later(self.period());
+    }
+
+    /// The ping interval, capped at a year (unused without one: `deadline` is then `None`).
+    fn period(&self) -> Duration {
+        self.interval.unwrap_or_default().min(YEAR)
     }
 
     fn deadline(&self) -> Option<Instant> {
