@@ -3,17 +3,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+source "$ROOT/tools/start-server.sh"
 OUT="$(mktemp)"
-"$TARGET/debug/ivschat-local" --port 0 >"$OUT" &
-PID=$!
-trap 'kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; rm -f "$OUT"' EXIT
-for _ in $(seq 100); do
-  grep -q "listening on" "$OUT" && break
-  kill -0 "$PID" 2>/dev/null || { echo "ivschat-local exited early" >&2; exit 1; }
-  sleep 0.1
-done
-ENDPOINT="$(sed -n 's/^ivschat-local listening on //p' "$OUT" | head -n 1)"
-[ -n "$ENDPOINT" ] || { echo "ivschat-local did not start" >&2; exit 1; }
+SERVER_PID=""
+trap '[ -n "$SERVER_PID" ] && { kill "$SERVER_PID"; wait "$SERVER_PID"; } 2>/dev/null; rm -f "$OUT"' EXIT
+start_server "$OUT" "$TARGET/debug/ivschat-local" --port 0
+ENDPOINT=$SERVER_URL
 echo "ivschat-local is listening on $ENDPOINT"
 echo
 echo "--- Rust quickstart (core/examples/quickstart.rs)"

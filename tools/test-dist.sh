@@ -64,11 +64,10 @@ for candidate in "$LOCAL_BIN" "${CARGO_TARGET_DIR:-$ROOT/target}/debug/ivschat-l
   [ -n "$candidate" ] && [ -x "$candidate" ] && { LOCAL_BIN=$candidate; break; }
 done
 [ -x "$LOCAL_BIN" ] || { echo "FAIL no ivschat-local binary (cargo build -p ivschat-emulator)"; echo "dist: 0 passed, 1 failed"; exit 1; }
-"$LOCAL_BIN" --port 0 >"$WORK/server.out" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 100); do grep -q "listening on" "$WORK/server.out" && break; sleep 0.1; done
-ENDPOINT="$(sed -n 's/^ivschat-local listening on //p' "$WORK/server.out" | head -n 1)"
-[ -n "$ENDPOINT" ] || { echo "FAIL ivschat-local did not start"; cat "$WORK/server.out"; echo "dist: 0 passed, 1 failed"; exit 1; }
+source "$ROOT/tools/start-server.sh"
+start_server "$WORK/server.out" "$LOCAL_BIN" --port 0 2>"$WORK/server.err" ||
+  { echo "FAIL ivschat-local did not start"; cat "$WORK/server.err"; echo "dist: 0 passed, 1 failed"; exit 1; }
+ENDPOINT=$SERVER_URL
 echo "ivschat-local ($LOCAL_BIN) on $ENDPOINT"
 
 # ---------------------------------------------------------------------------------------------

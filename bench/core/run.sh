@@ -5,10 +5,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 TARGET="$ROOT/target/bench-build"
 CARGO_TARGET_DIR="$TARGET" cargo build --release -q -p ivschat-canned-server -p ivschat-core-bench
+source "$ROOT/tools/start-server.sh"
 out="$(mktemp)"
-"$TARGET/release/ivschat-canned-server" --threads 1 >"$out" &
-server=$!
-trap 'kill "$server" 2>/dev/null; rm -f "$out"' EXIT
-for _ in $(seq 50); do grep -q "listening on" "$out" && break; sleep 0.1; done
-url="$(sed -n 's/.*listening on //p' "$out")"
-"$TARGET/release/ivschat-core-bench" "$url" "${BENCH_CALLS:-2000}" "${BENCH_ROUNDS:-7}"
+SERVER_PID=""
+trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -f "$out"' EXIT
+start_server "$out" "$TARGET/release/ivschat-canned-server" --threads 1
+"$TARGET/release/ivschat-core-bench" "$SERVER_URL" "${BENCH_CALLS:-2000}" "${BENCH_ROUNDS:-7}"

@@ -10,13 +10,12 @@ mkdir -p "$OUT"
 
 CARGO_TARGET_DIR="$ROOT/target/bench-build" cargo build --release -q -p ivschat-canned-server
 CARGO_TARGET_DIR="$OUT/throughput" cargo build --release -q --manifest-path "$HERE/throughput/Cargo.toml"
+source "$ROOT/tools/start-server.sh"
 log="$(mktemp)"
-"$ROOT/target/bench-build/release/ivschat-canned-server" --threads 1 >"$log" &
-server=$!
-trap 'kill "$server" 2>/dev/null; rm -f "$log"' EXIT
-for _ in $(seq 50); do grep -q "listening on" "$log" && break; sleep 0.1; done
-url="$(sed -n 's/.*listening on //p' "$log")"
-"$OUT/throughput/release/sdk-throughput" "$url" "${BENCH_ROUNDS:-5}"
+SERVER_PID=""
+trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -f "$log"' EXIT
+start_server "$log" "$ROOT/target/bench-build/release/ivschat-canned-server" --threads 1
+"$OUT/throughput/release/sdk-throughput" "$SERVER_URL" "${BENCH_ROUNDS:-5}"
 
 # Clean builds, alternating, so the machine's load hits both alike. Dependencies are downloaded
 # first (cargo fetch) so only compilation is timed.
