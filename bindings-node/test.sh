@@ -47,25 +47,34 @@ fi
 echo "==> napi build (debug)"
 npx napi build --platform --js native.js --dts native.d.ts || fail_setup "napi build"
 
-echo "==> node --test"
 TAP="$(mktemp)"
 trap 'rm -f "$TAP"' EXIT
-node --test --test-concurrency=1 \
-  --test-reporter=dot --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$TAP" \
-  __test__/*.test.mjs
-rc=$?
-echo
-grep -E '^# (messaging )?conformance: ' "$TAP" | sed 's/^# //'
-if [ "$rc" -ne 0 ]; then
-  echo "--- failures"
-  grep -E -A12 '^\s*not ok' "$TAP" | head -200
-fi
-p=$(grep -E '^# pass [0-9]+' "$TAP" | tail -n 1 | awk '{print $3}')
-f=$(grep -E '^# fail [0-9]+' "$TAP" | tail -n 1 | awk '{print $3}')
-PASSED=$((PASSED + ${p:-0}))
-FAILED=$((FAILED + ${f:-0}))
-if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then FAILED=$((FAILED + 1)); fi
+# suite FILE...: node --test on FILEs, its counts added to PASSED and FAILED.
+suite() {
+  node --test --test-concurrency=1 \
+    --test-reporter=dot --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$TAP" \
+    "$@"
+  local rc=$?
+  echo
+  grep -E '^# (messaging )?conformance: ' "$TAP" | sed 's/^# //'
+  if [ "$rc" -ne 0 ]; then
+    echo "--- failures"
+    grep -E -A12 '^\s*not ok' "$TAP" | head -200
+  fi
+  local p f
+  p=$(grep -E '^# pass [0-9]+' "$TAP" | tail -n 1 | awk '{print $3}')
+  f=$(grep -E '^# fail [0-9]+' "$TAP" | tail -n 1 | awk '{print $3}')
+  PASSED=$((PASSED + ${p:-0}))
+  FAILED=$((FAILED + ${f:-0}))
+  if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then FAILED=$((FAILED + 1)); fi
+}
+
+echo "==> node --test"
+suite __test__/*.test.mjs
+
+echo "==> node --test, calls on the tokio runtime (as under Bun, Deno and Windows)"
+IVSCHAT_NODE_NO_HOSTED_LOOP=1 suite __test__/transport.test.mjs __test__/e2e.test.mjs
 
 echo "==> npm pack + a fresh project (require, import, tsc --strict)"
 check() {  # check NAME command...

@@ -1,4 +1,5 @@
-// The transport as Node sees it (the core's hyper client on the addon's tokio runtime):
+// The transport as Node sees it (the core's hyper client, driven by Node's event loop on the
+// JavaScript thread; test.sh runs this file again on the addon's tokio runtime):
 // connection reuse, a connection the server closed while idle, body framings, timeouts and the
 // response size limit against stalled, trickling and huge responses, abort, TLS (a private CA
 // trusted through NODE_EXTRA_CA_CERTS), panics, and lifetimes. Servers here are raw node:net /
@@ -299,6 +300,17 @@ describe('panics', () => {
     assert.ok(panicked, `settled: ${JSON.stringify(settled)}`)
     assert.deepEqual(JSON.parse(panicked[1]).e.code, 'InternalError')
     assert.ok(settled.some(([id, envelope]) => id === 0 && envelope === ''))
+  })
+})
+
+describe('event loop', () => {
+  const native = createRequire(import.meta.url)('../native.js')
+  it('calls run on the JavaScript thread under Node, and on the tokio runtime when told not to', () => {
+    // Unix only: Windows has no descriptor for libuv to watch.
+    assert.equal(native.callsOnJavascriptThread?.() ?? false, process.platform !== 'win32' && !process.env.IVSCHAT_NODE_NO_HOSTED_LOOP)
+    const probe = `console.log(require(${JSON.stringify(path.join(here, '..', 'native.js'))}).callsOnJavascriptThread?.() ?? false)`
+    const run = spawnSync(process.execPath, ['-e', probe], { env: { ...process.env, IVSCHAT_NODE_NO_HOSTED_LOOP: '1' } })
+    assert.equal(run.stdout.toString().trim(), 'false')
   })
 })
 

@@ -186,6 +186,7 @@ impl NativeClient {
     #[napi(catch_unwind)]
     pub fn call(
         &self,
+        env: &Env,
         operation: String,
         params: String,
         id: u32,
@@ -197,7 +198,7 @@ impl NativeClient {
             id,
             complete: Some(self.complete.clone()),
         };
-        napi::bindgen_prelude::spawn(async move {
+        let task = async move {
             let envelope = match client.get().await {
                 Err(e) => error_envelope(e, &ResponseMetadata::default()),
                 Ok(c) => {
@@ -210,7 +211,15 @@ impl NativeClient {
                 }
             };
             done.send(envelope);
-        });
+        };
+        // On the JavaScript thread where Node's loop can drive it (`hosted.rs`), started now.
+        #[cfg(unix)]
+        if let Some(hosted) = crate::hosted::this_thread(env) {
+            hosted.start(task);
+            return Ok(());
+        }
+        let _ = env;
+        napi::bindgen_prelude::spawn(task);
         Ok(())
     }
 

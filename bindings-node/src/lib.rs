@@ -9,6 +9,8 @@
 //! JavaScript error, and a call whose task panics still settles (`client::Completion`).
 
 mod client;
+#[cfg(unix)]
+mod hosted;
 #[cfg(feature = "local")]
 mod local;
 mod room;

@@ -44,6 +44,10 @@ pub use credentials::{Credentials, ProvideCredentials};
 pub use error::{BuildError, Error, ErrorKind};
 pub use retry::RetryConfig;
 pub use transport::DEFAULT_MAX_RESPONSE_BYTES;
+/// Calls driven on a host's event loop (the Node binding's); not public API.
+#[cfg(all(unix, feature = "hosted"))]
+#[doc(hidden)]
+pub use transport::hosted::HostedLoop;
 
 /// What `Debug` prints in place of a secret.
 pub(crate) const REDACTED: &str = "*** Sensitive Data Redacted ***";

@@ -166,8 +166,9 @@ fn client(url: &str) -> ivschat::Client {
     ivschat::Client::new(&config)
 }
 
-/// The call's error, awaited here and then driven by `block_on` on a thread of its own.
-async fn both_ways(url: &str) -> [ivschat::Error; 2] {
+/// The call's error, awaited here, then driven by `block_on` on a thread of its own, then on a
+/// host's event loop (as under Node).
+async fn every_way(url: &str) -> Vec<ivschat::Error> {
     let client = client(url);
     let awaited = client.get_room().identifier(ARN).send().await;
     let blocked = {
@@ -178,7 +179,17 @@ async fn both_ways(url: &str) -> [ivschat::Error; 2] {
         .await
         .expect("thread")
     };
-    [awaited.unwrap_err(), blocked.unwrap_err()]
+    let mut errors = vec![awaited.unwrap_err(), blocked.unwrap_err()];
+    #[cfg(all(unix, feature = "hosted"))]
+    {
+        let task = async move { client.get_room().identifier(ARN).send().await };
+        let hosted = support::Host::get()
+            .run(task)
+            .await
+            .expect("the hosted call ended");
+        errors.push(hosted.unwrap_err());
+    }
+    errors
 }
 
 /// Peak resident memory of this process, in MiB.
@@ -238,9 +249,14 @@ async fn every_hostile_response_ends_in_a_clear_error_within_the_limits() {
     for (name, behaviour, code, says) in cases {
         let url = hostile(behaviour).await;
         let started = Instant::now();
-        for err in both_ways(&url).await {
-            assert_eq!(err.code(), code, "{name}: {err:?}");
-            assert!(err.message().contains(says), "{name}: {}", err.message());
+        let ways = ["awaited", "blocking", "hosted"];
+        for (way, err) in ways.iter().zip(every_way(&url).await) {
+            assert_eq!(err.code(), code, "{name}, {way}: {err:?}");
+            assert!(
+                err.message().contains(says),
+                "{name}, {way}: {}",
+                err.message()
+            );
         }
         assert!(
             started.elapsed() < Duration::from_secs(20),

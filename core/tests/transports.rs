@@ -1,7 +1,8 @@
-//! The transport against a server that scripts its responses, driven two ways: calls awaited on
-//! the test's multi-thread runtime, and calls run as a binding's synchronous calls are: `block_on`
-//! of one shared current-thread runtime from threads of their own. Both give the same calls,
-//! retries, framings and timeouts.
+//! The transport against a server that scripts its responses, driven three ways: calls awaited on
+//! the test's multi-thread runtime; calls run as a binding's synchronous calls are, `block_on` of
+//! one shared current-thread runtime from threads of their own; and calls on a host's event loop
+//! (`HostedLoop`), as the Node binding runs them. All give the same calls, retries, framings and
+//! timeouts.
 
 mod support;
 
@@ -39,9 +40,17 @@ async fn call(client: &ivschat::Client) -> Result<GetRoomOutput, ivschat::Error>
 enum Kind {
     Direct,
     Blocking,
+    /// On a host's event loop, as under Node.
+    #[cfg(all(unix, feature = "hosted"))]
+    Hosted,
 }
 
-const KINDS: [Kind; 2] = [Kind::Direct, Kind::Blocking];
+const KINDS: &[Kind] = &[
+    Kind::Direct,
+    Kind::Blocking,
+    #[cfg(all(unix, feature = "hosted"))]
+    Kind::Hosted,
+];
 
 impl Kind {
     fn client(self, url: &str) -> ivschat::Client {
@@ -54,8 +63,8 @@ impl Kind {
         f: impl FnOnce(ivschat::ConfigBuilder) -> ivschat::ConfigBuilder,
     ) -> ivschat::Client {
         match self {
-            Kind::Direct => client_with(url, f),
             Kind::Blocking => blocking_with(url, f),
+            _ => client_with(url, f),
         }
     }
 
@@ -63,6 +72,12 @@ impl Kind {
         match self {
             Kind::Direct => client.get_room().identifier(ROOM_ARN).send().await,
             Kind::Blocking => call(client).await,
+            #[cfg(all(unix, feature = "hosted"))]
+            Kind::Hosted => {
+                let client = client.clone();
+                let task = async move { client.get_room().identifier(ROOM_ARN).send().await };
+                Host::get().run(task).await.expect("the hosted call ended")
+            }
         }
     }
 }
@@ -149,7 +164,7 @@ async fn service_errors_are_parsed_as_by_the_pooled_transport() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resets_on_every_attempt_end_in_a_connection_error() {
-    for kind in KINDS {
+    for &kind in KINDS {
         let server = ScriptedServer::start(vec![Step::Reset, Step::Reset, Step::Reset]).await;
         let err = kind.call(&kind.client(&server.url)).await.unwrap_err();
         assert_eq!(err.code(), "ConnectionError", "{err:?}");
@@ -159,7 +174,7 @@ async fn resets_on_every_attempt_end_in_a_connection_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_the_server_closed_while_idle_is_replaced_without_a_retry() {
-    for kind in KINDS {
+    for &kind in KINDS {
         let server = ScriptedServer::start(vec![
             Step::ThenClose(Box::new(json(200, ROOM))),
             json(200, ROOM),
@@ -181,7 +196,7 @@ async fn a_connection_the_server_closed_while_idle_is_replaced_without_a_retry()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chunked_and_close_delimited_bodies_are_read_whole() {
-    for kind in KINDS {
+    for &kind in KINDS {
         let close_delimited =
             format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{ROOM}");
         let server = ScriptedServer::start(vec![
@@ -211,7 +226,7 @@ async fn chunked_and_close_delimited_bodies_are_read_whole() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_body_arriving_over_many_reads_is_read_whole() {
-    for kind in KINDS {
+    for &kind in KINDS {
         let name = "n".repeat(300_000);
         let room = format!(r#"{{"id":"abcdEFGH1234","name":"{name}"}}"#);
         let server = ScriptedServer::start(vec![
@@ -231,7 +246,7 @@ async fn a_large_body_arriving_over_many_reads_is_read_whole() {
         // being returned to it (hyper-util's checkout races a new connection).
         let most = match kind {
             Kind::Direct => 2,
-            Kind::Blocking => 1,
+            _ => 1,
         };
         assert!(server.connections() <= most, "{}", server.connections());
     }
@@ -239,7 +254,7 @@ async fn a_large_body_arriving_over_many_reads_is_read_whole() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_response_is_a_connection_error_naming_it() {
-    for kind in KINDS {
+    for &kind in KINDS {
         let server = ScriptedServer::start(vec![
             Step::ThenClose(Box::new(Step::Bytes(
                 "SMTP ready\r\n\r\n".into()
@@ -259,7 +274,7 @@ async fn a_malformed_response_is_a_connection_error_naming_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_read_timeout_is_reset_by_every_arriving_piece_of_the_body() {
-    for kind in KINDS {
+    for &kind in KINDS {
         let slow_but_steady = Step::Trickle {
             body: ROOM.into(),
             pieces: 6,
@@ -286,7 +301,7 @@ async fn the_read_timeout_is_reset_by_every_arriving_piece_of_the_body() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stall_longer_than_the_attempt_timeout_is_retried() {
-    for kind in KINDS {
+    for &kind in KINDS {
         let stall = Step::Stall(Duration::from_secs(5), Box::new(json(200, ROOM)));
         let server = ScriptedServer::start(vec![stall, json(200, ROOM)]).await;
         let client = kind.client_with(&server.url, |b| {
@@ -299,7 +314,7 @@ async fn a_stall_longer_than_the_attempt_timeout_is_retried() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_operation_timeout_bounds_the_whole_call() {
-    for kind in KINDS {
+    for &kind in KINDS {
         let stall = || Step::Stall(Duration::from_secs(5), Box::new(json(200, ROOM)));
         let server = ScriptedServer::start(vec![stall(), stall(), stall()]).await;
         let client = kind.client_with(&server.url, |b| {
@@ -316,7 +331,7 @@ async fn the_operation_timeout_bounds_the_whole_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connect_failure_is_a_connection_error_naming_the_address() {
-    for kind in KINDS {
+    for &kind in KINDS {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()

@@ -1,12 +1,13 @@
 //! HTTP/1.1 on hyper-util's pooled client: keep-alive connections (hyper-util's `HttpConnector`
-//! for name resolution and TCP), rustls on the `ring` provider, the read and write timeouts
-//! (`tokio-io-timeout`), and the HTTP proxy the environment names (hyper-util's matcher and
-//! `CONNECT` tunnel). Only the connector that puts these together is written here.
+//! for name resolution and TCP, or the hosted loop's sockets), rustls on the `ring` provider,
+//! and the HTTP proxy the environment names (hyper-util's matcher and `CONNECT` tunnel). Written
+//! here: the connector that puts these together, and the read timeout (see [`Conn`]).
 //!
 //! Driving each connection in the calling task instead of hyper-util's connection tasks was
 //! measured and gave nothing (`bench/core`, 2026-12-06: 69,931 against 69,714 calls/s at 64 in
 //! flight, 91.8 against 92.7 µs per sequential call), so the maintained pool is used.
 
+use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,7 +22,7 @@ use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use rustls::pki_types::ServerName;
-use tokio_io_timeout::TimeoutStream;
+use tokio::time::Instant;
 use tower_service::Service;
 
 use super::tls::TlsSettings;
@@ -41,12 +42,21 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 type Pool = Client<Connector, Full<Bytes>>;
 
-/// Pools of keep-alive connections, one per tokio runtime: a pooled connection is driven by a
-/// task of the runtime that opened it, so a call on another runtime (a binding's blocking calls
-/// on a current-thread runtime, its async ones on a multi-thread one) must not be given it.
+/// Whose tasks drive a pool's connections.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PoolKey {
+    Runtime(tokio::runtime::Id),
+    #[cfg(all(unix, feature = "hosted"))]
+    Hosted(u64),
+}
+
+/// Pools of keep-alive connections, one per tokio runtime (and per hosted loop): a pooled
+/// connection is driven by a task of the runtime that opened it, so a call on another runtime (a
+/// binding's blocking calls on a current-thread runtime, its async ones on a multi-thread one)
+/// must not be given it.
 pub(crate) struct HyperTransport {
     connector: Connector,
-    pools: Mutex<Vec<(tokio::runtime::Id, Arc<Pool>)>>,
+    pools: Mutex<Vec<(PoolKey, Arc<Pool>)>>,
     connect_timeout: Duration,
 }
 
@@ -74,6 +84,7 @@ impl HyperTransport {
             http,
             tls,
             proxies: super::proxy_in_environment().then(|| Arc::new(Matcher::from_env())),
+            hosted: false,
             connect_timeout,
             read_timeout,
         };
@@ -91,26 +102,46 @@ impl HyperTransport {
         self
     }
 
-    /// The pool of the runtime this task runs on.
+    /// The pool of the hosted loop or runtime this task runs on. Through a proxy, a hosted call
+    /// uses the runtime's.
     fn pool(&self) -> Arc<Pool> {
+        #[cfg(all(unix, feature = "hosted"))]
+        if self.connector.proxies.is_none()
+            && let Some(id) = super::hosted::current_id()
+            && let Some(executor) = super::hosted::HostedExecutor::current()
+        {
+            let connector = Connector {
+                hosted: true,
+                ..self.connector.clone()
+            };
+            return self.pool_for(PoolKey::Hosted(id), executor, connector);
+        }
         let runtime = tokio::runtime::Handle::current().id();
+        let connector = self.connector.clone();
+        self.pool_for(PoolKey::Runtime(runtime), TokioExecutor::new(), connector)
+    }
+
+    fn pool_for<E>(&self, key: PoolKey, executor: E, connector: Connector) -> Arc<Pool>
+    where
+        E: hyper::rt::Executor<BoxFuture<'static, ()>> + Send + Sync + Clone + 'static,
+    {
         let mut pools = self.pools.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, pool)) = pools.iter().find(|(id, _)| *id == runtime) {
+        if let Some((_, pool)) = pools.iter().find(|(k, _)| *k == key) {
             return pool.clone();
         }
         if pools.len() == MAX_RUNTIMES {
             pools.remove(0);
         }
         let pool = Arc::new(
-            Client::builder(TokioExecutor::new())
+            Client::builder(executor)
                 .pool_timer(TokioTimer::new())
                 .pool_idle_timeout(IDLE_TIMEOUT)
                 .http1_max_headers(MAX_HEADERS)
                 .http1_max_buf_size(MAX_HEAD_BYTES.max(8192))
                 .set_host(false)
-                .build(self.connector.clone()),
+                .build(connector),
         );
-        pools.push((runtime, pool.clone()));
+        pools.push((key, pool.clone()));
         pool
     }
 
@@ -279,6 +310,8 @@ struct Connector {
     http: HttpConnector,
     tls: TlsSettings,
     proxies: Option<Arc<Matcher>>,
+    /// Sockets on the hosted loop turning on this thread.
+    hosted: bool,
     connect_timeout: Duration,
     read_timeout: Option<Duration>,
 }
@@ -312,6 +345,13 @@ impl Connector {
         {
             return Err(format!("the proxy {} is not an http:// proxy", p.uri()).into());
         }
+        #[cfg(all(unix, feature = "hosted"))]
+        if self.hosted {
+            let host = target.host().unwrap_or_default().trim_matches(['[', ']']);
+            let port = target.port_u16().unwrap_or(if https { 443 } else { 80 });
+            let tcp = super::hosted::connect(host, port).await?;
+            return self.secure(tcp, &target, false).await;
+        }
         let tcp = match &proxy {
             None => self.http.call(target.clone()).await?,
             Some(p) if https => {
@@ -323,8 +363,18 @@ impl Connector {
             }
             Some(p) => self.http.call(p.uri().clone()).await?,
         };
-        let tcp = tcp.into_inner();
-        let stream: Box<dyn Stream> = if https {
+        self.secure(tcp.into_inner(), &target, proxy.is_some() && !https)
+            .await
+    }
+
+    /// The connection over `tcp`: TLS for https, under the read and write timeouts.
+    async fn secure(
+        &self,
+        tcp: impl Stream + 'static,
+        target: &http::Uri,
+        proxied: bool,
+    ) -> Result<Conn, BoxError> {
+        let stream: Box<dyn Stream> = if target.scheme_str() == Some("https") {
             let host = target.host().unwrap_or_default().trim_matches(['[', ']']);
             let name = ServerName::try_from(host.to_owned())?;
             let config = self.tls.get()?;
@@ -335,23 +385,31 @@ impl Connector {
         } else {
             Box::new(tcp)
         };
-        let mut timed = TimeoutStream::new(stream);
-        timed.set_read_timeout(self.read_timeout);
-        timed.set_write_timeout(self.read_timeout);
         Ok(Conn {
-            io: TokioIo::new(Box::pin(timed)),
-            proxied: proxy.is_some() && !https,
-            read_timeout: self.read_timeout.unwrap_or_default(),
+            io: TokioIo::new(stream),
+            proxied,
+            limit: self.read_timeout,
+            since: None,
+            flushing: false,
+            timer: None,
         })
     }
 }
 
-/// One connection as the pool holds it.
+/// One connection as the pool holds it, its reads and writes failing after the read timeout
+/// without progress. One timer per connection, moved only when it fires: tokio-io-timeout moved
+/// its timer back on every completed read, which woke the runtime's timer driver (and the task,
+/// for nothing) on every call (bench/node/RESULTS.md, 2026-12-07).
 struct Conn {
-    io: TokioIo<Pin<Box<Timed>>>,
+    io: TokioIo<Box<dyn Stream>>,
     /// Requests go to a plain HTTP proxy, in absolute form.
     proxied: bool,
-    read_timeout: Duration,
+    limit: Option<Duration>,
+    /// When the wait in progress began, or last made progress.
+    since: Option<Instant>,
+    /// The last flush was pending.
+    flushing: bool,
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl Connection for Conn {
@@ -361,14 +419,30 @@ impl Connection for Conn {
 }
 
 impl Conn {
-    /// A timeout of the stream, as its own error (so it reads as a read timeout).
-    fn name_timeout<T>(&self, polled: Poll<std::io::Result<T>>) -> Poll<std::io::Result<T>> {
-        match polled {
-            Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::TimedOut => Poll::Ready(Err(
-                std::io::Error::new(e.kind(), TimedOut(self.read_timeout)),
-            )),
-            other => other,
+    /// `polled`, unless it is still pending `limit` after the last progress: a timeout then.
+    fn timed<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        let Some(limit) = self.limit.filter(|_| polled.is_pending()) else {
+            self.since = None;
+            return polled;
+        };
+        let since = *self.since.get_or_insert_with(Instant::now);
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(since + limit)));
+        while timer.as_mut().poll(cx).is_ready() {
+            if since.elapsed() >= limit {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    TimedOut(limit),
+                )));
+            }
+            timer.as_mut().reset(since + limit);
         }
+        Poll::Pending
     }
 }
 
@@ -377,9 +451,9 @@ impl hyper::rt::Read for Conn {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: hyper::rt::ReadBufCursor<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    ) -> Poll<io::Result<()>> {
         let polled = Pin::new(&mut self.io).poll_read(cx, buf);
-        self.name_timeout(polled)
+        self.timed(cx, polled)
     }
 }
 
@@ -388,36 +462,38 @@ impl hyper::rt::Write for Conn {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
+    ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.io).poll_write(cx, buf);
-        self.name_timeout(polled)
+        self.timed(cx, polled)
     }
 
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
-        self.name_timeout(polled)
+        self.timed(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {
         self.io.is_write_vectored()
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+    /// A flush ready at once is no progress: hyper flushes on every turn.
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let polled = Pin::new(&mut self.io).poll_flush(cx);
-        self.name_timeout(polled)
+        if polled.is_ready() && !self.flushing {
+            return polled;
+        }
+        self.flushing = polled.is_pending();
+        self.timed(cx, polled)
     }
 
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }
-
-/// A connection's stream under the read and write timeouts.
-type Timed = TimeoutStream<Box<dyn Stream>>;
 
 /// TCP, or TLS over TCP.
 trait Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
@@ -521,6 +597,38 @@ mod tests {
             .await
             .expect("join");
         assert_eq!(connections, 1, "one tunnel, kept alive");
+    }
+
+    #[cfg(all(unix, feature = "hosted"))]
+    #[tokio::test]
+    async fn https_on_a_hosted_loop_is_verified_and_kept_alive() {
+        let (port, cert, server) = tls_server(3);
+        let transport = Arc::new(transport(cert));
+        let url = url::Url::parse(&format!("https://localhost:{port}/GetRoom")).expect("url");
+        let hosted = crate::HostedLoop::new(tokio::runtime::Handle::current()).expect("loop");
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
+        hosted.spawn(async move {
+            let mut bodies = Vec::new();
+            for _ in 0..3 {
+                bodies.push(post(&transport, &url).await.map(|r| r.body));
+            }
+            let _ = tx.send(bodies);
+        });
+        // The test's thread is the host: it turns the loop until the calls end.
+        let bodies = loop {
+            hosted.turn();
+            match rx.try_recv() {
+                Ok(bodies) => break bodies,
+                Err(_) => tokio::time::sleep(Duration::from_millis(1)).await,
+            }
+        };
+        for body in bodies {
+            assert_eq!(&body.expect("exchange")[..], BODY.as_bytes());
+        }
+        let connections = tokio::task::spawn_blocking(|| server.join().expect("server"))
+            .await
+            .expect("join");
+        assert_eq!(connections, 1, "one TLS connection, kept alive");
     }
 
     #[tokio::test]

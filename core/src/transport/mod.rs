@@ -6,6 +6,8 @@
 //! or rustls, proxies from the environment). [`smithy`] lends it to `aws-config`, so the
 //! credential providers' own calls (IMDS, ECS, STS, SSO) use it too.
 
+#[cfg(all(unix, feature = "hosted"))]
+pub(crate) mod hosted;
 pub(crate) mod hyper;
 #[cfg(feature = "default-credentials")]
 pub(crate) mod smithy;

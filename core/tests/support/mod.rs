@@ -333,3 +333,65 @@ pub fn blocking_runtime() -> &'static tokio::runtime::Runtime {
             .expect("runtime")
     })
 }
+
+/// A host's event loop as the Node binding runs one: a thread that waits for a `HostedLoop`'s
+/// descriptor with poll(2) and turns the loop, its timers on a runtime of its own. One per test
+/// binary, so a client's connections are kept between calls as under Node.
+#[cfg(all(unix, feature = "hosted"))]
+pub struct Host {
+    hosted: Arc<ivschat::HostedLoop>,
+    thread: std::thread::ThreadId,
+}
+
+#[cfg(all(unix, feature = "hosted"))]
+impl Host {
+    pub fn get() -> &'static Host {
+        static HOST: std::sync::OnceLock<Host> = std::sync::OnceLock::new();
+        HOST.get_or_init(|| {
+            let runtime = Box::leak(Box::new(
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()
+                    .expect("runtime"),
+            ));
+            let hosted =
+                Arc::new(ivschat::HostedLoop::new(runtime.handle().clone()).expect("loop"));
+            let turned = hosted.clone();
+            let thread = std::thread::spawn(move || {
+                loop {
+                    let mut fd = libc::pollfd {
+                        fd: turned.fd(),
+                        events: libc::POLLIN,
+                        revents: 0,
+                    };
+                    // SAFETY: one valid pollfd.
+                    unsafe { libc::poll(&mut fd, 1, -1) };
+                    turned.turn();
+                }
+            });
+            Host {
+                hosted,
+                thread: thread.thread().id(),
+            }
+        })
+    }
+
+    /// Runs `task` on the host's thread and gives its output (`None` if the task was dropped
+    /// unfinished).
+    pub async fn run<T: Send + 'static>(
+        &self,
+        task: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> Option<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.hosted.spawn(async move {
+            let _ = tx.send(task.await);
+        });
+        rx.await.ok()
+    }
+
+    /// The host's thread.
+    pub fn thread(&self) -> std::thread::ThreadId {
+        self.thread
+    }
+}
