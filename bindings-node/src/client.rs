@@ -214,8 +214,11 @@ impl NativeClient {
         };
         // On the JavaScript thread where Node's loop can drive it (`hosted.rs`), started now.
         #[cfg(unix)]
-        if let Some(hosted) = crate::hosted::this_thread(env) {
-            hosted.start(task);
+        if let Some((hosted, in_flight)) = crate::hosted::claim(env) {
+            hosted.start(async move {
+                let _in_flight = in_flight;
+                task.await
+            });
             return Ok(());
         }
         let _ = env;

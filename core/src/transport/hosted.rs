@@ -5,9 +5,10 @@
 //! on the tokio runtime given to the loop; their wakes reach it through a `mio::Waker`.
 //!
 //! Written here (an executor of `async-task` tasks, a socket type over `mio`) because it earns
-//! it: a Node call handed to a tokio worker and back cost 104–143 µs over the round trip against
-//! 50–57 µs on the host's thread, and 0.73× the calls per second at 64 in flight
-//! (`bench/node/RESULTS.md`, 2026-12-07). Not public API: for the bindings.
+//! it on the path it serves, a Node call with no other in flight on its thread: 85.5 against
+//! 112.8 µs of CPU per sequential GetRoom on the tokio worker (−24%), the same wall time; and,
+//! with the calls made meanwhile on the worker, 50,000 against 44,000 calls/s at 64 in flight
+//! (bench/node/RESULTS.md, 2026-12-07). Not public API: for the bindings.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
