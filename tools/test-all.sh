@@ -74,7 +74,7 @@ fi
 check "Markdown links stay in the repository" -- python3 tools/check_markdown_links.py
 check "rustfmt" -- cargo fmt --all -- --check
 check "clippy" -- cargo clippy --workspace --all-targets --quiet -- -D warnings
-check "mobile build (no default-credentials)" -- cargo check -p ivschat --no-default-features --quiet
+check "mobile build (no default features), no warnings" -- cargo clippy -p ivschat --no-default-features --quiet -- -D warnings
 
 run rust-workspace rust count_cargo -- cargo test --workspace --no-fail-fast
 run python-oracle python count_pytest -- "$PY" -m pytest -q tools/oracle

@@ -84,6 +84,7 @@ impl HyperTransport {
             http,
             tls,
             proxies: super::proxy_in_environment().then(|| Arc::new(Matcher::from_env())),
+            #[cfg(all(unix, feature = "hosted"))]
             hosted: false,
             connect_timeout,
             read_timeout,
@@ -311,6 +312,7 @@ struct Connector {
     tls: TlsSettings,
     proxies: Option<Arc<Matcher>>,
     /// Sockets on the hosted loop turning on this thread.
+    #[cfg(all(unix, feature = "hosted"))]
     hosted: bool,
     connect_timeout: Duration,
     read_timeout: Option<Duration>,
