@@ -6,10 +6,10 @@
 //!
 //! Only under Node: `process.versions` names Node and not Bun or Deno (Bun exports `uv_*`
 //! stubs that abort), and the process's libuv must be version 1 with a poll handle
-//! (`uv_handle_type_name`, `uv_handle_size`). Otherwise, or on Windows (no descriptor to watch:
-//! this module is Unix only), calls go to the tokio runtime. The handle is unref'd (the facade
-//! keeps the process alive while calls are pending) and closed when the environment is torn
-//! down.
+//! (`uv_handle_type_name`, `uv_handle_size`), on Linux. Otherwise calls go to the tokio runtime
+//! (Windows has no descriptor to watch: this module is Unix only). The handle is unref'd (the
+//! facade keeps the process alive while calls are pending) and closed when the environment is
+//! torn down.
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{CStr, c_char, c_int, c_uint, c_void};
@@ -77,7 +77,9 @@ impl Drop for InFlight {
 }
 
 fn start(env: &Env) -> Option<Rc<HostedLoop>> {
-    if std::env::var_os("IVSCHAT_NODE_NO_HOSTED_LOOP").is_some() || !is_node(env) {
+    // Linux only until a macOS run shows libuv waking on a kqueue descriptor.
+    let off = std::env::var_os("IVSCHAT_NODE_NO_HOSTED_LOOP").is_some();
+    if off || !cfg!(target_os = "linux") || !is_node(env) {
         return None;
     }
     let api = api()?;
