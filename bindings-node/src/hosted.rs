@@ -94,16 +94,15 @@ fn start(env: &Env) -> Option<Rc<HostedLoop>> {
         return None;
     }
     let handle = Box::into_raw(vec![0u64; api.poll_words].into_boxed_slice()) as Handle;
-    // SAFETY: a zeroed handle of libuv's size for a poll handle, on this thread's loop; freed by
-    // `closed` after `uv_close`.
+    // SAFETY: a zeroed handle of libuv's size for a poll handle, on this thread's loop; freed at
+    // once if libuv never took it, else by `closed` after `uv_close`.
     unsafe {
-        if (api.poll_init)(uv_loop.cast(), handle, hosted.fd()) != 0
-            || (api.poll_start)(handle, UV_READABLE, readable) != 0
-        {
-            drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
-                handle as *mut u64,
-                api.poll_words,
-            )));
+        if (api.poll_init)(uv_loop.cast(), handle, hosted.fd()) != 0 {
+            free(handle);
+            return None;
+        }
+        if (api.poll_start)(handle, UV_READABLE, readable) != 0 {
+            (api.close)(handle, closed);
             return None;
         }
         (api.unref)(handle);
@@ -176,13 +175,16 @@ unsafe extern "C" fn teardown(handle: *mut c_void) {
 }
 
 unsafe extern "C" fn closed(handle: Handle) {
+    // SAFETY: libuv is done with the handle.
+    unsafe { free(handle) };
+}
+
+/// # Safety
+/// `handle` is one `start` allocated, which libuv does not hold.
+unsafe fn free(handle: Handle) {
     if let Some(api) = api() {
-        // SAFETY: the handle `start` allocated, no longer used by libuv.
-        drop(unsafe {
-            Box::from_raw(std::ptr::slice_from_raw_parts_mut(
-                handle as *mut u64,
-                api.poll_words,
-            ))
-        });
+        let words = std::ptr::slice_from_raw_parts_mut(handle as *mut u64, api.poll_words);
+        // SAFETY: as the function's.
+        drop(unsafe { Box::from_raw(words) });
     }
 }
