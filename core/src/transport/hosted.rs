@@ -114,14 +114,15 @@ impl HostedLoop {
         self.run(false);
     }
 
-    /// Wakes the tasks whose sockets are ready, then runs every woken task until none is left.
-    /// Call it on the host's thread only, when the descriptor is readable.
+    /// Wakes the tasks whose sockets are ready, then runs the woken tasks (see `run`). Call it on
+    /// the host's thread only, when the descriptor is readable.
     pub fn turn(&self) {
         self.run(true);
     }
 
-    /// Runs the woken tasks until none is left (a task that panics is dropped). Events that
-    /// come meanwhile leave the descriptor readable, so the host turns the loop again.
+    /// Runs the woken tasks until none is left, or for `ROUNDS` rounds and then wakes the loop
+    /// (a task that panics is dropped). Events that come meanwhile leave the descriptor
+    /// readable, so the host turns the loop again.
     fn run(&self, poll: bool) {
         let shared = &self.0;
         let _runtime = shared.runtime.enter();
@@ -171,9 +172,11 @@ fn current() -> Option<Arc<Shared>> {
     TURNING.try_with(|t| t.borrow().clone()).ok().flatten()
 }
 
-/// The id of the loop turning on this thread, if any.
-pub(crate) fn current_id() -> Option<u64> {
-    current().map(|s| s.id)
+/// The id of the loop turning on this thread, if any (on every wake: no `Arc` clone).
+fn current_id() -> Option<u64> {
+    TURNING
+        .try_with(|t| t.borrow().as_ref().map(|s| s.id))
+        .ok()?
 }
 
 impl Shared {
@@ -246,9 +249,9 @@ impl Shared {
 pub(crate) struct HostedExecutor(Weak<Shared>);
 
 impl HostedExecutor {
-    /// The executor of the loop turning on this thread.
-    pub(crate) fn current() -> Option<Self> {
-        current().map(|shared| HostedExecutor(Arc::downgrade(&shared)))
+    /// The id and executor of the loop turning on this thread.
+    pub(crate) fn current() -> Option<(u64, Self)> {
+        current().map(|shared| (shared.id, HostedExecutor(Arc::downgrade(&shared))))
     }
 }
 

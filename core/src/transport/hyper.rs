@@ -1,7 +1,10 @@
 //! HTTP/1.1 on hyper-util's pooled client: keep-alive connections (hyper-util's `HttpConnector`
 //! for name resolution and TCP, or the hosted loop's sockets), rustls on the `ring` provider,
 //! and the HTTP proxy the environment names (hyper-util's matcher and `CONNECT` tunnel). Written
-//! here: the connector that puts these together, and the read timeout (see [`Conn`]).
+//! here: the connector that puts these together, and the read timeout (see [`Conn`]): with
+//! tokio-io-timeout, `strace -f -c` of 2,500 Node calls counted 2,229 futex calls (a wake of the
+//! runtime's timer driver per call), with `Conn` 146; `bench/core` CPU per synchronous call 43.7
+//! against 49.2–51.4 µs (2026-12-07, bench/node/RESULTS.md, bench/core/README.md).
 //!
 //! Driving each connection in the calling task instead of hyper-util's connection tasks was
 //! measured and gave nothing (`bench/core`, 2026-12-06: 69,931 against 69,714 calls/s at 64 in
@@ -108,8 +111,7 @@ impl HyperTransport {
     fn pool(&self) -> Arc<Pool> {
         #[cfg(all(unix, feature = "hosted"))]
         if self.connector.proxies.is_none()
-            && let Some(id) = super::hosted::current_id()
-            && let Some(executor) = super::hosted::HostedExecutor::current()
+            && let Some((id, executor)) = super::hosted::HostedExecutor::current()
         {
             let connector = Connector {
                 hosted: true,
@@ -349,9 +351,8 @@ impl Connector {
         }
         #[cfg(all(unix, feature = "hosted"))]
         if self.hosted {
-            let host = target.host().unwrap_or_default().trim_matches(['[', ']']);
             let port = target.port_u16().unwrap_or(if https { 443 } else { 80 });
-            let tcp = super::hosted::connect(host, port).await?;
+            let tcp = super::hosted::connect(host_of(&target), port).await?;
             return self.secure(tcp, &target, false).await;
         }
         let tcp = match &proxy {
@@ -377,8 +378,7 @@ impl Connector {
         proxied: bool,
     ) -> Result<Conn, BoxError> {
         let stream: Box<dyn Stream> = if target.scheme_str() == Some("https") {
-            let host = target.host().unwrap_or_default().trim_matches(['[', ']']);
-            let name = ServerName::try_from(host.to_owned())?;
+            let name = ServerName::try_from(host_of(target).to_owned())?;
             let config = self.tls.get()?;
             let tls = tokio_rustls::TlsConnector::from(config)
                 .connect(name, tcp)
@@ -495,6 +495,11 @@ impl hyper::rt::Write for Conn {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.io).poll_shutdown(cx)
     }
+}
+
+/// The target's host, an IPv6 literal without its brackets (as name resolution and TLS want it).
+fn host_of(target: &http::Uri) -> &str {
+    target.host().unwrap_or_default().trim_matches(['[', ']'])
 }
 
 /// TCP, or TLS over TCP.
