@@ -236,8 +236,7 @@ struct Stamp {
 
 impl Stamp {
     fn of(time: SystemTime) -> Self {
-        use chrono::{Datelike, Timelike};
-        let t = chrono::DateTime::<chrono::Utc>::from(time);
+        let t = time::OffsetDateTime::from(time);
         let mut text = *b"00000000T000000Z";
         let mut put = |at: usize, width: usize, mut value: u32| {
             for i in (at..at + width).rev() {
@@ -246,11 +245,11 @@ impl Stamp {
             }
         };
         put(0, 4, t.year() as u32);
-        put(4, 2, t.month());
-        put(6, 2, t.day());
-        put(9, 2, t.hour());
-        put(11, 2, t.minute());
-        put(13, 2, t.second());
+        put(4, 2, u8::from(t.month()).into());
+        put(6, 2, t.day().into());
+        put(9, 2, t.hour().into());
+        put(11, 2, t.minute().into());
+        put(13, 2, t.second().into());
         Stamp { text }
     }
 

@@ -179,16 +179,18 @@ async fn every_way(url: &str) -> Vec<ivschat::Error> {
         .await
         .expect("thread")
     };
-    let mut errors = vec![awaited.unwrap_err(), blocked.unwrap_err()];
+    let errors = vec![awaited.unwrap_err(), blocked.unwrap_err()];
     #[cfg(all(unix, feature = "hosted"))]
-    {
+    let errors = {
+        let mut errors = errors;
         let task = async move { client.get_room().identifier(ARN).send().await };
         let hosted = support::Host::get()
             .run(task)
             .await
             .expect("the hosted call ended");
         errors.push(hosted.unwrap_err());
-    }
+        errors
+    };
     errors
 }
 

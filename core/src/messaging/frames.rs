@@ -297,19 +297,9 @@ fn error_code(v: &Value, field: &str) -> Result<i64, FrameError> {
 /// other strings V8's lenient fallback accepts (`"Tue, 11 Oct 2022 12:46:41 GMT"`, local times
 /// without an offset) are rejected: a deliberate difference.
 pub fn parse_send_time(s: &str) -> Option<SystemTime> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        // JavaScript's Date cannot hold the leap second chrono accepts; neither do we.
-        if !s.contains(":60") {
-            return Some(SystemTime::from(t.with_timezone(&chrono::Utc)));
-        }
-        return None;
-    }
-    if s.len() == 10 {
-        let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
-        let t = d.and_hms_opt(0, 0, 0)?.and_utc();
-        return Some(SystemTime::from(t));
-    }
-    None
+    crate::protocol::serde_time::parse_rfc3339(s, false)
+        .ok()
+        .map(SystemTime::from)
 }
 
 fn send_time(v: &Value, field: &str) -> Result<SystemTime, FrameError> {

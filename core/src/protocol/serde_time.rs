@@ -7,6 +7,8 @@ use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use serde::de::{self, Visitor};
 use serde::{Deserializer, Serializer};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in epoch seconds.
 const FIRST_SECOND: i64 = -62_135_596_800;
@@ -19,21 +21,41 @@ pub fn parse(text: &str) -> Result<DateTime, String> {
     if let Ok(seconds) = text.parse::<f64>() {
         return from_epoch_f64(seconds);
     }
-    let parsed = chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.to_utc())
-        .or_else(|_| {
-            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc())
-        })
-        .map_err(|e| format!("invalid timestamp {text:?}: {e}"))?;
-    // chrono keeps second 60 as a nanosecond count past 1e9.
-    let nanos = parsed.timestamp_subsec_nanos();
-    if nanos >= 1_000_000_000 {
-        return Err(format!(
-            "invalid timestamp {text:?}: second 60 is not accepted"
-        ));
+    let parsed =
+        parse_rfc3339(text, true).map_err(|e| format!("invalid timestamp {text:?}: {e}"))?;
+    let seconds = parsed.unix_timestamp();
+    in_range(seconds, text)?;
+    Ok(DateTime::from_secs_and_nanos(seconds, parsed.nanosecond()))
+}
+
+/// An RFC 3339 date-time as the `time` crate reads it (any number of fractional digits, any
+/// offset, `t` and `z` in either case), plus what botocore (dateutil) and JavaScript's `Date` also
+/// take: a space for the `T`, a bare date (midnight UTC) and, with `assume_utc`, no offset meaning
+/// UTC. Second 60 is an error: `time` would read it as :59.999999999, while botocore and `Date`
+/// refuse it. dateutil's looser forms (no seconds, `+02`, month names) are not read.
+pub(crate) fn parse_rfc3339(text: &str, assume_utc: bool) -> Result<OffsetDateTime, String> {
+    let bytes = text.as_bytes();
+    if bytes.get(16..19) == Some(b":60") {
+        return Err("second 60 is not accepted".into());
     }
-    in_range(parsed.timestamp(), text)?;
-    Ok(DateTime::from_secs_and_nanos(parsed.timestamp(), nanos))
+    let whole;
+    let text = match bytes.get(10) {
+        None if bytes.len() == 10 => {
+            whole = format!("{text}T00:00:00Z");
+            &whole
+        }
+        Some(b' ') => {
+            whole = format!("{}T{}", &text[..10], &text[11..]);
+            &whole
+        }
+        _ => text,
+    };
+    OffsetDateTime::parse(text, &Rfc3339)
+        .or_else(|e| match assume_utc {
+            true => OffsetDateTime::parse(&format!("{text}Z"), &Rfc3339).map_err(|_| e),
+            false => Err(e),
+        })
+        .map_err(|e| e.to_string())
 }
 
 /// Epoch seconds as Python's `datetime.fromtimestamp` reads a float: the fraction rounded to the
@@ -194,6 +216,28 @@ mod tests {
             micros("9999-12-31T23:59:59.999999Z"),
             (LAST_SECOND, 999_999)
         );
+    }
+
+    #[test]
+    fn a_space_for_the_t_a_bare_date_and_no_offset_are_read_as_botocore_reads_them() {
+        // Each figure is botocore's `parse_timestamp(text).timestamp()`.
+        for text in [
+            "2024-05-01 12:34:56Z",
+            "2024-05-01T12:34:56",
+            "2024-05-01t12:34:56z",
+            "2024-05-01T14:34:56+02:00",
+        ] {
+            assert_eq!(micros(text), (1_714_566_896, 0), "{text}");
+        }
+        assert_eq!(micros("2024-05-01 12:34:56.5"), (1_714_566_896, 500_000));
+        assert_eq!(micros("2024-05-01"), (1_714_521_600, 0));
+        for text in [
+            "2024-02-30T00:00:00Z",
+            "2024-05-01T24:00:01Z",
+            "2024-05-0112:34:56Z",
+        ] {
+            assert!(parse(text).is_err(), "{text} parsed");
+        }
     }
 
     #[test]
