@@ -20,7 +20,7 @@ $(VENV)/.installed: tools/requirements.txt
 ## Build ivschat-local, start it on a free port, run the quickstart, stop it.
 demo:
 	@echo "==> building ivschat-local and the Rust examples (the first build takes a few minutes)"
-	$(CARGO) build -p ivschat-emulator --bin ivschat-local -p ivschat --example quickstart --example chat
+	$(CARGO) build -p ivschat-emulator --bin ivschat-local -p ivschat --features ivschat/messaging --example quickstart --example chat
 	tools/demo.sh
 
 ## Every test of every language, with a pass/fail summary per language.

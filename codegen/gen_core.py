@@ -439,11 +439,12 @@ def gen_operation_mod(model: Model) -> str:
     for op in ops:
         o.append(f'    "{op}",\n')
     o.append("];\n\n")
-    o.append("/// Calls `$m!(OperationName, module, InputType)` for every operation.\n")
+    o.append("/// Calls `$m!(OperationName, module, InputType)` for every operation (`ivschat::dynamic`).\n")
+    o.append("#[cfg(feature = \"dynamic\")]\n")
     o.append("macro_rules! for_each_operation {\n    ($m:ident) => {\n        $m! {\n")
     for op in ops:
         o.append(f"            ({op}, {snake(op)}, {op}Input),\n")
-    o.append("        }\n    };\n}\npub(crate) use for_each_operation;\n")
+    o.append("        }\n    };\n}\n#[cfg(feature = \"dynamic\")]\npub(crate) use for_each_operation;\n")
     return "".join(o)
 
 

@@ -15,12 +15,17 @@
 //! println!("{:?}", room.arn());
 //! # Ok(()) }
 //! ```
+//!
+//! Features: `default-credentials` (default: the AWS default credential and region chain),
+//! `sso`, `messaging` (the chat-room client, `ivschat::messaging`) and `dynamic` (operations named
+//! at run time with JSON in and out, the language bindings' entry).
 
 #![warn(missing_docs)]
 
 pub mod client;
 pub mod config;
 pub mod credentials;
+#[cfg(feature = "dynamic")]
 pub mod dynamic;
 pub mod endpoint;
 pub mod error;

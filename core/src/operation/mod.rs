@@ -98,7 +98,8 @@ pub const OPERATION_NAMES: [&str; 17] = [
     "UpdateRoom",
 ];
 
-/// Calls `$m!(OperationName, module, InputType)` for every operation.
+/// Calls `$m!(OperationName, module, InputType)` for every operation (`ivschat::dynamic`).
+#[cfg(feature = "dynamic")]
 macro_rules! for_each_operation {
     ($m:ident) => {
         $m! {
@@ -122,4 +123,5 @@ macro_rules! for_each_operation {
         }
     };
 }
+#[cfg(feature = "dynamic")]
 pub(crate) use for_each_operation;
