@@ -58,6 +58,13 @@ impl Signer {
         region: &str,
         time: SystemTime,
     ) -> Result<(), Error> {
+        // A custom time source may say anything; the date stamp has four digits of year.
+        if !crate::protocol::serde_time::in_years_1_to_9999(time) {
+            return Err(BuildError::other(format!(
+                "could not sign the request: the time source's time ({time:?}) is outside years 1 to 9999"
+            ))
+            .into());
+        }
         let credentials = identity.data::<aws_credential_types::Credentials>();
         match credentials {
             Some(c) if plain_shape(url, c.session_token()) => {
@@ -503,6 +510,38 @@ mod tests {
         assert!(!plain_shape(&parse("https://u:p@h/GetRoom"), None));
         assert!(!plain_shape(&parse("https://h/GetRoom"), Some("a token")));
         assert!(plain_shape(&parse("https://h/GetRoom"), Some("a+b/c=")));
+    }
+
+    #[test]
+    fn a_time_outside_years_1_to_9999_is_an_error_not_a_panic() {
+        let year = Duration::from_secs(366 * 86_400);
+        let token = Some("session".to_owned());
+        for credentials in [
+            Credentials::new("AKID", "secret", None),
+            Credentials::new("AKID", "secret", token),
+        ] {
+            let identity = Identity::from(credentials.to_aws());
+            let url = url::Url::parse("https://ivschat.us-east-1.amazonaws.com/GetRoom").unwrap();
+            for time in [
+                std::time::UNIX_EPOCH + year * 8_100,
+                std::time::UNIX_EPOCH - year * 1_980,
+            ] {
+                let signed = Signer::default().sign_into(
+                    &mut http::HeaderMap::new(),
+                    &http::Method::POST,
+                    &url,
+                    Some(b"{}"),
+                    &identity,
+                    "us-east-1",
+                    time,
+                );
+                let error = signed.expect_err("out of range");
+                assert!(
+                    error.to_string().contains("outside years 1 to 9999"),
+                    "{error}"
+                );
+            }
+        }
     }
 
     #[test]

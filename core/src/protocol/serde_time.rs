@@ -88,6 +88,15 @@ fn from_epoch_i64(seconds: i64) -> Result<DateTime, String> {
     Ok(DateTime::from_secs(seconds))
 }
 
+/// Whether `time` falls in years 1–9999 (UTC), the years a SigV4 date stamp can hold.
+pub(crate) fn in_years_1_to_9999(time: std::time::SystemTime) -> bool {
+    let seconds = match time.duration_since(std::time::UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).ok(),
+        Err(before) => i64::try_from(before.duration().as_secs()).ok().map(|s| -s),
+    };
+    seconds.is_some_and(|s| (FIRST_SECOND..=LAST_SECOND).contains(&s))
+}
+
 fn in_range(seconds: i64, text: &str) -> Result<(), String> {
     if (FIRST_SECOND..=LAST_SECOND).contains(&seconds) {
         Ok(())
