@@ -144,11 +144,14 @@ impl HostedLoop {
 }
 
 impl Drop for HostedLoop {
-    /// Cancels every task: its future and the connections it holds are dropped now.
+    /// Cancels every task: its future and the connections it holds are dropped now, with no lock
+    /// held, since a future may spawn as it is dropped (hyper-util's pool does).
     fn drop(&mut self) {
         self.0.closed.store(true, Ordering::Release);
-        drop(std::mem::take(&mut *lock(&self.0.ready)));
-        drop(std::mem::take(&mut *lock(&self.0.tasks)));
+        let ready = std::mem::take(&mut *lock(&self.0.ready));
+        let tasks = std::mem::take(&mut *lock(&self.0.tasks));
+        drop(ready);
+        drop(tasks);
     }
 }
 
@@ -180,7 +183,11 @@ fn current_id() -> Option<u64> {
 }
 
 impl Shared {
+    /// Adds a task; on a closed loop, drops it.
     fn spawn(self: &Arc<Self>, task: impl Future<Output = ()> + Send + 'static, wake: bool) {
+        if self.closed.load(Ordering::Acquire) {
+            return;
+        }
         let id = self.next_task.fetch_add(1, Ordering::Relaxed);
         let owner = Arc::downgrade(self);
         let finished = owner.clone();
@@ -414,5 +421,38 @@ impl AsyncWrite for HostedStream {
 
     fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(self.io.shutdown(std::net::Shutdown::Write))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Spawns on the loop when dropped, as hyper-util's pool does when a connection it gets
+    /// back starts its idle timer.
+    struct SpawnsWhenDropped(HostedExecutor);
+
+    impl Drop for SpawnsWhenDropped {
+        fn drop(&mut self) {
+            hyper::rt::Executor::execute(&self.0, async {});
+        }
+    }
+
+    #[tokio::test]
+    async fn a_task_that_spawns_as_the_loop_drops_it_does_not_block_the_drop() {
+        let hosted = HostedLoop::new(tokio::runtime::Handle::current()).expect("loop");
+        let spawns = SpawnsWhenDropped(HostedExecutor(Arc::downgrade(&hosted.0)));
+        hosted.spawn(async move {
+            let _spawns = spawns;
+            std::future::pending::<()>().await;
+        });
+        hosted.turn();
+        let (dropped, done) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            drop(hosted);
+            let _ = dropped.send(());
+        });
+        let waited = done.recv_timeout(Duration::from_secs(10));
+        assert!(waited.is_ok(), "dropping the loop did not return");
     }
 }
