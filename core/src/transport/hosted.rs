@@ -190,12 +190,10 @@ impl Shared {
         }
         let id = self.next_task.fetch_add(1, Ordering::Relaxed);
         let owner = Arc::downgrade(self);
-        let finished = owner.clone();
+        let finished = Finished(owner.clone(), id);
         let task = async move {
+            let _finished = finished;
             task.await;
-            if let Some(shared) = finished.upgrade() {
-                lock(&shared.tasks).remove(&id);
-            }
         };
         let (runnable, handle) = async_task::spawn(task, move |runnable| {
             if let Some(shared) = owner.upgrade() {
@@ -248,6 +246,17 @@ impl Shared {
             }
         }
         wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+/// Forgets its task when dropped: when the task ends, or unwinds from a panic.
+struct Finished(Weak<Shared>, u64);
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        if let Some(shared) = self.0.upgrade() {
+            lock(&shared.tasks).remove(&self.1);
+        }
     }
 }
 
@@ -436,6 +445,21 @@ mod tests {
         fn drop(&mut self) {
             hyper::rt::Executor::execute(&self.0, async {});
         }
+    }
+
+    #[tokio::test]
+    async fn a_task_is_forgotten_when_it_ends_or_panics() {
+        let hosted = HostedLoop::new(tokio::runtime::Handle::current()).expect("loop");
+        hosted.spawn(async {});
+        hosted.spawn(async { panic!("a panic in a hosted task (test)") });
+        hosted.spawn(std::future::pending());
+        assert_eq!(lock(&hosted.0.tasks).len(), 3);
+        hosted.turn();
+        assert_eq!(
+            lock(&hosted.0.tasks).len(),
+            1,
+            "only the pending task is kept"
+        );
     }
 
     #[tokio::test]
