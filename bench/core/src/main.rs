@@ -1,7 +1,7 @@
 //! `ivschat-core-bench URL [CALLS] [ROUNDS] [ONLY]`: GetRoom calls against a canned server
 //! (`ivschat-canned-server`), each way a binding drives the core, next to a raw client that
 //! writes pre-built request bytes on one keep-alive socket, and next to the same signing on
-//! hyper-util's pooled client. Prints µs and CPU µs per sequential call, then calls per second
+//! one hyper connection, with ureq-proto's framing, and on hyper-util's pooled client. Prints µs and CPU µs per sequential call, then calls per second
 //! with 64 in flight on a two-worker runtime.
 
 use std::io::{Read, Write};
@@ -57,21 +57,24 @@ fn read_response(socket: &mut TcpStream, buf: &mut [u8]) -> usize {
     let mut have = 0;
     loop {
         have += socket.read(&mut buf[have..]).expect("read");
-        let text = &buf[..have];
-        let Some(end) = text.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
-        };
-        let head = String::from_utf8_lossy(&text[..end]).to_ascii_lowercase();
-        let length: usize = head
-            .split("content-length:")
-            .nth(1)
-            .and_then(|v| v.lines().next())
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
-        if have >= end + 4 + length {
-            return end + 4 + length;
+        if let Some(length) = response_length(&buf[..have]) {
+            return length;
         }
     }
+}
+
+/// The length of the response at the start of `text` (head and content-length body), once
+/// `text` holds all of it.
+fn response_length(text: &[u8]) -> Option<usize> {
+    let end = text.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&text[..end]).to_ascii_lowercase();
+    let length: usize = head
+        .split("content-length:")
+        .nth(1)
+        .and_then(|v| v.lines().next())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    (text.len() >= end + 4 + length).then_some(end + 4 + length)
 }
 
 fn client(url: &str) -> ivschat::Client {
@@ -134,6 +137,122 @@ fn hyper_direct<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnMut() 
             serde_json::from_slice(&body).expect("parse")
         });
         std::hint::black_box(out);
+    }
+}
+
+/// The raw client's pre-built request and minimal read, on a tokio socket of a current-thread
+/// runtime: the floor of any client that waits for its answer in tokio's reactor.
+fn raw_tokio_client<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnMut() + 'a {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = url.trim_start_matches("http://").to_owned();
+    let mut socket = rt.block_on(async {
+        let s = tokio::net::TcpStream::connect(&host)
+            .await
+            .expect("connect");
+        s.set_nodelay(true).expect("nodelay");
+        s
+    });
+    let body = format!(r#"{{"identifier": "{ARN}"}}"#);
+    let request = format!(
+        "POST /GetRoom HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut buf = vec![0u8; 65536];
+    move || {
+        rt.block_on(async {
+            socket.write_all(request.as_bytes()).await.expect("write");
+            let mut have = 0;
+            loop {
+                have += socket.read(&mut buf[have..]).await.expect("read");
+                if response_length(&buf[..have]).is_some() {
+                    break;
+                }
+            }
+        })
+    }
+}
+
+/// The same signing and typed parsing with ureq-proto's sans-IO HTTP/1.1 framing on one tokio
+/// socket, driven in the calling task (no connection task, no channels).
+fn ureq_proto_direct<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnMut() + 'a {
+    use aws_smithy_runtime_api::client::identity::Identity;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use ureq_proto::client::{Call, RecvBodyResult, RecvResponseResult, SendRequestResult};
+    let host = url.trim_start_matches("http://").to_owned();
+    let mut stream = rt.block_on(async {
+        let stream = tokio::net::TcpStream::connect(&host)
+            .await
+            .expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        stream
+    });
+    let identity: Identity =
+        aws_credential_types::Credentials::new("test", "test", None, None, "bench").into();
+    let target = format!("{url}/GetRoom");
+    let mut out = vec![0u8; 16384];
+    let mut input = Vec::with_capacity(16384);
+    move || {
+        let body = serde_json::to_vec(&serde_json::json!({ "identifier": ARN })).expect("body");
+        let (instructions, _) = sign_get_room(&identity, &target, &body).into_parts();
+        let mut request = http::Request::post(&target)
+            .header("content-type", "application/json")
+            .header("content-length", body.len())
+            .body(())
+            .expect("request");
+        for h in instructions.into_parts().0 {
+            request
+                .headers_mut()
+                .insert(h.name(), h.value().parse().expect("value"));
+        }
+        let parsed: ivschat::operation::GetRoomOutput = rt.block_on(async {
+            let mut call = Call::new(request).expect("call").proceed();
+            let mut n = call.write(&mut out).expect("head");
+            let Ok(Some(SendRequestResult::SendBody(mut call))) = call.proceed() else {
+                panic!("send body")
+            };
+            let (_, m) = call.write(&body, &mut out[n..]).expect("body");
+            n += m;
+            let (_, m) = call.write(&[], &mut out[n..]).expect("end");
+            n += m;
+            stream.write_all(&out[..n]).await.expect("write");
+            let mut call = call.proceed().expect("recv");
+            input.clear();
+            let response = loop {
+                let mut chunk = [0u8; 8192];
+                let got = stream.read(&mut chunk).await.expect("read");
+                input.extend_from_slice(&chunk[..got]);
+                let (used, response) = call.try_response(&input, false).expect("parse");
+                input.drain(..used);
+                if let Some(r) = response {
+                    break r;
+                }
+            };
+            std::hint::black_box(response);
+            let Some(RecvResponseResult::RecvBody(mut call)) = call.proceed() else {
+                panic!("no body")
+            };
+            let mut whole = Vec::new();
+            loop {
+                let (used, made) = call.read(&input, &mut out).expect("body");
+                input.drain(..used);
+                whole.extend_from_slice(&out[..made]);
+                if call.can_proceed() {
+                    break;
+                }
+                if used == 0 && made == 0 {
+                    let mut chunk = [0u8; 8192];
+                    let got = stream.read(&mut chunk).await.expect("read");
+                    input.extend_from_slice(&chunk[..got]);
+                }
+            }
+            let Some(RecvBodyResult::Cleanup(done)) = call.proceed() else {
+                panic!("cleanup")
+            };
+            assert!(!done.must_close_connection());
+            serde_json::from_slice(&whole).expect("parse")
+        });
+        std::hint::black_box(parsed);
     }
 }
 
@@ -286,12 +405,20 @@ fn main() {
     let mut variants: Vec<Variant> = vec![
         ("raw keep-alive client", Box::new(raw_client(&url))),
         (
+            "raw request on a tokio socket (current-thread)",
+            Box::new(raw_tokio_client(&url, &hyper_rt)),
+        ),
+        (
             "aws-sigv4 signing alone, in memory (no socket)",
             Box::new(sign_only(&url)),
         ),
         (
             "signed hyper connection, its own task (current-thread)",
             Box::new(hyper_direct(&url, &hyper_rt)),
+        ),
+        (
+            "signed ureq-proto on one socket, in the calling task (current-thread)",
+            Box::new(ureq_proto_direct(&url, &hyper_rt)),
         ),
         (
             "signed hyper-util pooled client (current-thread)",
