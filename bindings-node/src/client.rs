@@ -198,7 +198,9 @@ impl NativeClient {
             id,
             complete: Some(self.complete.clone()),
         };
-        let task = async move {
+        // Boxed once here: the call's future is kilobytes, and each wrapper below would copy it
+        // (callgrind, 2026-12-07: four copies, 13% of a call's instructions).
+        let task = Box::pin(async move {
             let envelope = match client.get().await {
                 Err(e) => error_envelope(e, &ResponseMetadata::default()),
                 Ok(c) => {
@@ -211,7 +213,7 @@ impl NativeClient {
                 }
             };
             done.send(envelope);
-        };
+        });
         // On the JavaScript thread where Node's loop can drive it (`hosted.rs`), started now.
         #[cfg(unix)]
         if let Some((hosted, in_flight)) = crate::hosted::claim(env) {

@@ -146,8 +146,8 @@ impl NativeClient {
         params: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (client, input) = self.input(py, op, params)?;
-        future_into_py::<Rt, _, _>(py, async move {
-            Ok(Outcome(client.call_operation(input).await.0))
-        })
+        // Boxed: the call's future is kilobytes, and pyo3-async-runtimes' wrappers would copy it.
+        let call = Box::pin(async move { client.call_operation(input).await });
+        future_into_py::<Rt, _, _>(py, async move { Ok(Outcome(call.await.0)) })
     }
 }
