@@ -39,17 +39,31 @@ fn raw_client(url: &str) -> impl FnMut() {
     let host = url.trim_start_matches("http://");
     let mut socket = TcpStream::connect(host).expect("connect");
     socket.set_nodelay(true).expect("nodelay");
-    let body = format!(r#"{{"identifier": "{ARN}"}}"#);
-    let request = format!(
-        "POST /GetRoom HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
-         content-length: {}\r\n\r\n{body}",
-        body.len()
-    );
+    let request = raw_request(host);
     let mut buf = vec![0u8; 65536];
     move || {
         socket.write_all(request.as_bytes()).expect("write");
         read_response(&mut socket, &mut buf);
     }
+}
+
+/// The raw clients' pre-built GetRoom request (no signature: the canned server reads none).
+fn raw_request(host: &str) -> String {
+    let body = format!(r#"{{"identifier": "{ARN}"}}"#);
+    format!(
+        "POST /GetRoom HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// A tokio socket to the canned server, with Nagle off.
+fn tokio_socket(rt: &tokio::runtime::Runtime, host: &str) -> tokio::net::TcpStream {
+    rt.block_on(async {
+        let s = tokio::net::TcpStream::connect(host).await.expect("connect");
+        s.set_nodelay(true).expect("nodelay");
+        s
+    })
 }
 
 /// Reads one response into `buf` (up to its content-length); returns its length.
@@ -145,19 +159,8 @@ fn hyper_direct<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnMut() 
 fn raw_tokio_client<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnMut() + 'a {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = url.trim_start_matches("http://").to_owned();
-    let mut socket = rt.block_on(async {
-        let s = tokio::net::TcpStream::connect(&host)
-            .await
-            .expect("connect");
-        s.set_nodelay(true).expect("nodelay");
-        s
-    });
-    let body = format!(r#"{{"identifier": "{ARN}"}}"#);
-    let request = format!(
-        "POST /GetRoom HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
-         content-length: {}\r\n\r\n{body}",
-        body.len()
-    );
+    let mut socket = tokio_socket(rt, &host);
+    let request = raw_request(&host);
     let mut buf = vec![0u8; 65536];
     move || {
         rt.block_on(async {
@@ -180,13 +183,7 @@ fn ureq_proto_direct<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnM
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use ureq_proto::client::{Call, RecvBodyResult, RecvResponseResult, SendRequestResult};
     let host = url.trim_start_matches("http://").to_owned();
-    let mut stream = rt.block_on(async {
-        let stream = tokio::net::TcpStream::connect(&host)
-            .await
-            .expect("connect");
-        stream.set_nodelay(true).expect("nodelay");
-        stream
-    });
+    let mut stream = tokio_socket(rt, &host);
     let identity: Identity =
         aws_credential_types::Credentials::new("test", "test", None, None, "bench").into();
     let target = format!("{url}/GetRoom");
