@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use ivschat_canned_server::message_length;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -24,19 +25,6 @@ fn response() -> Vec<u8> {
     .into_bytes()
 }
 
-/// The length of the first complete request in `buf`, if there is one.
-fn request_len(buf: &[u8]) -> Option<usize> {
-    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    let head = std::str::from_utf8(&buf[..end]).ok()?;
-    let length = head
-        .split("\r\n")
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    (buf.len() >= end + length).then_some(end + length)
-}
-
 async fn serve(mut stream: TcpStream, canned: &'static [u8]) {
     let _ = stream.set_nodelay(true);
     let mut buf = Vec::with_capacity(8192);
@@ -47,7 +35,7 @@ async fn serve(mut stream: TcpStream, canned: &'static [u8]) {
             Ok(0) | Err(_) => return,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
-        while let Some(len) = request_len(&buf) {
+        while let Some(len) = message_length(&buf) {
             buf.drain(..len);
             out.extend_from_slice(canned);
         }

@@ -1,14 +1,14 @@
 //! `ivschat-core-bench URL [CALLS] [ROUNDS] [ONLY]`: GetRoom calls against a canned server
 //! (`ivschat-canned-server`), each way a binding drives the core, next to a raw client that
-//! writes pre-built request bytes on one keep-alive socket, and next to the same signing on
-//! one hyper connection, with ureq-proto's framing, and on hyper-util's pooled client. Prints µs and CPU µs per sequential call, then calls per second
-//! with 64 in flight on a two-worker runtime.
+//! writes pre-built request bytes on one keep-alive socket, and next to the same signing on one
+//! hyper connection, with ureq-proto's framing, and on hyper-util's pooled client. Prints µs and
+//! CPU µs per sequential call, then calls per second with 64 in flight on a two-worker runtime.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-const ARN: &str = "arn:aws:ivschat:us-east-1:000000000000:room/abcdEFGH1234";
+use ivschat_canned_server::{ROOM_ARN as ARN, RawTokioClient, message_length, raw_request};
 const WARM_UP: usize = 200;
 
 /// CPU time of the whole process (every thread).
@@ -47,48 +47,15 @@ fn raw_client(url: &str) -> impl FnMut() {
     }
 }
 
-/// The raw clients' pre-built GetRoom request (no signature: the canned server reads none).
-fn raw_request(host: &str) -> String {
-    let body = format!(r#"{{"identifier": "{ARN}"}}"#);
-    format!(
-        "POST /GetRoom HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
-         content-length: {}\r\n\r\n{body}",
-        body.len()
-    )
-}
-
-/// A tokio socket to the canned server, with Nagle off.
-fn tokio_socket(rt: &tokio::runtime::Runtime, host: &str) -> tokio::net::TcpStream {
-    rt.block_on(async {
-        let s = tokio::net::TcpStream::connect(host).await.expect("connect");
-        s.set_nodelay(true).expect("nodelay");
-        s
-    })
-}
-
 /// Reads one response into `buf` (up to its content-length); returns its length.
 fn read_response(socket: &mut TcpStream, buf: &mut [u8]) -> usize {
     let mut have = 0;
     loop {
         have += socket.read(&mut buf[have..]).expect("read");
-        if let Some(length) = response_length(&buf[..have]) {
+        if let Some(length) = message_length(&buf[..have]) {
             return length;
         }
     }
-}
-
-/// The length of the response at the start of `text` (head and content-length body), once
-/// `text` holds all of it.
-fn response_length(text: &[u8]) -> Option<usize> {
-    let end = text.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&text[..end]).to_ascii_lowercase();
-    let length: usize = head
-        .split("content-length:")
-        .nth(1)
-        .and_then(|v| v.lines().next())
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    (text.len() >= end + 4 + length).then_some(end + 4 + length)
 }
 
 fn client(url: &str) -> ivschat::Client {
@@ -154,26 +121,11 @@ fn hyper_direct<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnMut() 
     }
 }
 
-/// The raw client's pre-built request and minimal read, on a tokio socket of a current-thread
-/// runtime: the floor of any client that waits for its answer in tokio's reactor.
+/// The raw client on a tokio socket of a current-thread runtime: the floor of any client that
+/// waits for its answer in tokio's reactor.
 fn raw_tokio_client<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnMut() + 'a {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let host = url.trim_start_matches("http://").to_owned();
-    let mut socket = tokio_socket(rt, &host);
-    let request = raw_request(&host);
-    let mut buf = vec![0u8; 65536];
-    move || {
-        rt.block_on(async {
-            socket.write_all(request.as_bytes()).await.expect("write");
-            let mut have = 0;
-            loop {
-                have += socket.read(&mut buf[have..]).await.expect("read");
-                if response_length(&buf[..have]).is_some() {
-                    break;
-                }
-            }
-        })
-    }
+    let mut client = rt.block_on(RawTokioClient::connect(url));
+    move || rt.block_on(client.call())
 }
 
 /// The same signing and typed parsing with ureq-proto's sans-IO HTTP/1.1 framing on one tokio
@@ -183,7 +135,13 @@ fn ureq_proto_direct<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnM
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use ureq_proto::client::{Call, RecvBodyResult, RecvResponseResult, SendRequestResult};
     let host = url.trim_start_matches("http://").to_owned();
-    let mut stream = tokio_socket(rt, &host);
+    let mut stream = rt.block_on(async {
+        let stream = tokio::net::TcpStream::connect(&host)
+            .await
+            .expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        stream
+    });
     let identity: Identity =
         aws_credential_types::Credentials::new("test", "test", None, None, "bench").into();
     let target = format!("{url}/GetRoom");
