@@ -3,6 +3,8 @@
 
 use std::time::SystemTime;
 
+use ivschat::protocol::serde_time;
+use ivschat::types::DateTime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -34,12 +36,12 @@ macro_rules! wire_string_enum {
 pub(crate) use wire_string_enum;
 
 fn format_time(t: &SystemTime) -> String {
-    chrono::DateTime::<chrono::Utc>::from(*t).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    serde_time::format(&DateTime::from(*t))
 }
 
 fn parse_time<E: serde::de::Error>(text: &str) -> Result<SystemTime, E> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(SystemTime::from)
+    serde_time::parse(text)
+        .and_then(|t| SystemTime::try_from(t).map_err(|e| e.to_string()))
         .map_err(|e| E::custom(format!("timestamp `{text}`: {e}")))
 }
 

@@ -4,7 +4,7 @@ pub(crate) mod de;
 mod errors;
 #[cfg(test)]
 mod no_panic_tests;
-pub(crate) mod serde_time;
+pub mod serde_time;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
