@@ -30,6 +30,15 @@ pub fn raw_request(host: &str) -> String {
     )
 }
 
+/// A keep-alive tokio socket to the canned server at `url` (`http://HOST:PORT`), Nagle off.
+pub async fn connect(url: &str) -> TcpStream {
+    let socket = TcpStream::connect(url.trim_start_matches("http://"))
+        .await
+        .expect("connect");
+    socket.set_nodelay(true).expect("nodelay");
+    socket
+}
+
 /// The pre-built request and a minimal read on one keep-alive tokio socket: the floor of any
 /// client that waits for its answer in tokio's reactor.
 pub struct RawTokioClient {
@@ -41,12 +50,9 @@ pub struct RawTokioClient {
 impl RawTokioClient {
     /// Connects to `url` (`http://HOST:PORT`).
     pub async fn connect(url: &str) -> Self {
-        let host = url.trim_start_matches("http://");
-        let socket = TcpStream::connect(host).await.expect("connect");
-        socket.set_nodelay(true).expect("nodelay");
         RawTokioClient {
-            socket,
-            request: raw_request(host),
+            socket: connect(url).await,
+            request: raw_request(url.trim_start_matches("http://")),
             buf: vec![0u8; 65536],
         }
     }

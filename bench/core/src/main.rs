@@ -8,7 +8,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use ivschat_canned_server::{ROOM_ARN as ARN, RawTokioClient, message_length, raw_request};
+use ivschat_canned_server::{
+    ROOM_ARN as ARN, RawTokioClient, connect, message_length, raw_request,
+};
 const WARM_UP: usize = 200;
 
 /// CPU time of the whole process (every thread).
@@ -80,11 +82,7 @@ fn hyper_direct<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnMut() 
     use http_body_util::BodyExt;
     let host = url.trim_start_matches("http://").to_owned();
     let mut sender = rt.block_on(async {
-        let stream = tokio::net::TcpStream::connect(&host)
-            .await
-            .expect("connect");
-        stream.set_nodelay(true).expect("nodelay");
-        let io = hyper_util::rt::TokioIo::new(stream);
+        let io = hyper_util::rt::TokioIo::new(connect(url).await);
         let (sender, conn) = hyper::client::conn::http1::handshake(io)
             .await
             .expect("handshake");
@@ -134,14 +132,7 @@ fn ureq_proto_direct<'a>(url: &str, rt: &'a tokio::runtime::Runtime) -> impl FnM
     use aws_smithy_runtime_api::client::identity::Identity;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use ureq_proto::client::{Call, RecvBodyResult, RecvResponseResult, SendRequestResult};
-    let host = url.trim_start_matches("http://").to_owned();
-    let mut stream = rt.block_on(async {
-        let stream = tokio::net::TcpStream::connect(&host)
-            .await
-            .expect("connect");
-        stream.set_nodelay(true).expect("nodelay");
-        stream
-    });
+    let mut stream = rt.block_on(connect(url));
     let identity: Identity =
         aws_credential_types::Credentials::new("test", "test", None, None, "bench").into();
     let target = format!("{url}/GetRoom");
