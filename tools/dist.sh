@@ -2,7 +2,8 @@
 # `make dist`: the release artifacts in dist/ (release builds in target/dist-build, linked against
 # glibc 2.17 by zig), then tools/test-dist.sh installs and runs each one.
 #   dist/python/  abi3 wheel (manylinux2014, checked by auditwheel) and sdist
-#   dist/npm/     ivschat-<v>.tgz and ivschat-linux-x64-gnu-<v>.tgz (its optional dependency)
+#   dist/npm/     ivschat-<v>.tgz and ivschat-linux-x64-gnu-<v>.tgz (its optional dependency;
+#                 the addon profile-guided: tools/pgo-node.sh)
 #   dist/maven/   a Maven repository: dev.ivschat:ivschat:<v> JAR (library under linux-x86-64/),
 #                 -sources and -javadoc JARs, consumer POM
 # Android (AAR) and iOS (XCFramework) need toolchains this machine lacks: see
@@ -41,10 +42,13 @@ step "Python: abi3 wheel for manylinux2014 (maturin --zig), sdist"
   maturin sdist --out "$DIST/python")
 auditwheel show "$DIST"/python/*.whl
 
-step "Node: the addon for linux-x64-gnu against glibc $GLIBC (napi build --cross-compile: cargo-zigbuild)"
+step "Node: a profile of the addon at work (tools/pgo-node.sh: an instrumented build as below, a training run)"
+NODE_BUILD=(--cross-compile --target "$TARGET.$GLIBC")
+NODE_PROFILE="$("$ROOT/tools/pgo-node.sh" "${NODE_BUILD[@]}")"
+
+step "Node: the addon for linux-x64-gnu against glibc $GLIBC (napi build --cross-compile: cargo-zigbuild), laid out by that profile"
 cd "$ROOT/bindings-node"
-[ -x node_modules/.bin/napi ] || npm ci --no-audit --no-fund --loglevel=error
-npx napi build --platform --release --cross-compile --target "$TARGET.$GLIBC" \
+RUSTFLAGS="-Cprofile-use=$NODE_PROFILE" npx napi build --platform --release "${NODE_BUILD[@]}" \
   --output-dir "$STAGE/node-build" --js native.js --dts native.d.ts
 node "$ROOT/tools/dist/npm-packages.js" "$ROOT/bindings-node" "$STAGE/node-build" "$STAGE/npm" |
   while read -r pkg; do (cd "$pkg" && npm pack --silent --pack-destination "$DIST/npm" >/dev/null); done
