@@ -19,3 +19,17 @@ start_server() {
   cat "$out" >&2
   return 1
 }
+
+#   start_canned_server   builds the canned server (release, target/bench-build) and starts it
+#                         with one thread, stopped when the script exits (an EXIT trap).
+# For the benchmarks. Sets SERVER_PID and SERVER_URL as start_server does.
+start_canned_server() {
+  local root target
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  target="$root/target/bench-build"
+  CARGO_TARGET_DIR="$target" cargo build --release -q -p ivschat-canned-server
+  CANNED_SERVER_LOG="$(mktemp)"
+  SERVER_PID=""
+  trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -f "$CANNED_SERVER_LOG"' EXIT
+  start_server "$CANNED_SERVER_LOG" "$target/release/ivschat-canned-server" --threads 1
+}

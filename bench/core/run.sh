@@ -4,10 +4,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 TARGET="$ROOT/target/bench-build"
-CARGO_TARGET_DIR="$TARGET" cargo build --release -q -p ivschat-canned-server -p ivschat-core-bench
+CARGO_TARGET_DIR="$TARGET" cargo build --release -q -p ivschat-core-bench
 source "$ROOT/tools/start-server.sh"
-out="$(mktemp)"
-SERVER_PID=""
-trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -f "$out"' EXIT
-start_server "$out" "$TARGET/release/ivschat-canned-server" --threads 1
+start_canned_server
 "$TARGET/release/ivschat-core-bench" "$SERVER_URL" "${BENCH_CALLS:-2000}" "${BENCH_ROUNDS:-7}"

@@ -8,13 +8,9 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 OUT="$ROOT/target/sdk-bench"
 mkdir -p "$OUT"
 
-CARGO_TARGET_DIR="$ROOT/target/bench-build" cargo build --release -q -p ivschat-canned-server
 CARGO_TARGET_DIR="$OUT/throughput" cargo build --release -q --manifest-path "$HERE/throughput/Cargo.toml"
 source "$ROOT/tools/start-server.sh"
-log="$(mktemp)"
-SERVER_PID=""
-trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -f "$log"' EXIT
-start_server "$log" "$ROOT/target/bench-build/release/ivschat-canned-server" --threads 1
+start_canned_server
 "$OUT/throughput/release/sdk-throughput" "$SERVER_URL" "${BENCH_ROUNDS:-5}"
 
 # Clean builds, alternating, so the machine's load hits both alike. Dependencies are downloaded

@@ -4,23 +4,19 @@
 //! hyper connection, with ureq-proto's framing, and on hyper-util's pooled client. Prints µs and
 //! CPU µs per sequential call, then calls per second with 64 in flight on a two-worker runtime.
 
+#[path = "../../common/rate.rs"]
+mod rate;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
+
+use rate::{cpu_time, median};
 
 use ivschat_canned_server::{
     ROOM_ARN as ARN, RawTokioClient, connect, message_length, raw_request,
 };
 const WARM_UP: usize = 200;
-
-/// CPU time of the whole process (every thread).
-fn cpu_time() -> Duration {
-    // SAFETY: getrusage only writes the struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
-}
 
 /// Wall and CPU µs per call of `calls` calls of `one`.
 fn measure(calls: usize, one: &mut dyn FnMut()) -> (f64, f64) {
@@ -30,11 +26,6 @@ fn measure(calls: usize, one: &mut dyn FnMut()) -> (f64, f64) {
     }
     let per_call = |d: Duration| d.as_secs_f64() * 1e6 / calls as f64;
     (per_call(wall.elapsed()), per_call(cpu_time() - cpu))
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
 }
 
 fn raw_client(url: &str) -> impl FnMut() {
@@ -300,23 +291,7 @@ where
         + Send
         + 'static,
 {
-    let started = Instant::now();
-    runtime.block_on(async {
-        let callers: Vec<_> = (0..in_flight)
-            .map(|_| {
-                let one = one.clone();
-                tokio::spawn(async move {
-                    for _ in 0..calls {
-                        one().await;
-                    }
-                })
-            })
-            .collect();
-        for caller in callers {
-            caller.await.expect("caller");
-        }
-    });
-    (in_flight * calls) as f64 / started.elapsed().as_secs_f64()
+    runtime.block_on(rate::rate(in_flight, calls, one))[0]
 }
 
 type Variant<'a> = (&'static str, Box<dyn FnMut() + 'a>);

@@ -1,39 +1,15 @@
 //! `sdk-throughput URL [ROUNDS]`: GetRoom calls per second, sequential and with 64 in flight, of
 //! ivschat and of aws-sdk-ivschat, as a user writes them (`#[tokio::main]`), on one canned
-//! server, in interleaved rounds so the machine's load hits both alike. Prints medians.
+//! server, in interleaved rounds (each first in every other round) so the machine's load hits
+//! both alike. Prints the medians of calls/s and of CPU µs per call (every thread).
 
-use std::future::Future;
-use std::time::Instant;
+#[path = "../../../common/rate.rs"]
+mod rate;
+
+use rate::{median, rate};
 
 const ARN: &str = "arn:aws:ivschat:us-east-1:000000000000:room/abcdEFGH1234";
 const IN_FLIGHT: usize = 64;
-
-async fn rate<F, Fut>(callers: usize, calls: usize, one: F) -> f64
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = ()> + Send,
-{
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..callers)
-        .map(|_| {
-            let one = one.clone();
-            tokio::spawn(async move {
-                for _ in 0..calls {
-                    one().await;
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.expect("caller");
-    }
-    (callers * calls) as f64 / started.elapsed().as_secs_f64()
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
 
 #[tokio::main]
 async fn main() {
@@ -68,7 +44,11 @@ async fn main() {
     let call_theirs = move || {
         let c = theirs.clone();
         async move {
-            c.get_room().identifier(ARN).send().await.expect("aws-sdk-ivschat");
+            c.get_room()
+                .identifier(ARN)
+                .send()
+                .await
+                .expect("aws-sdk-ivschat");
         }
     };
     // `sdk-throughput URL 0 ivschat|aws-sdk-ivschat`: one client alone at 64 in flight, for a
@@ -76,7 +56,7 @@ async fn main() {
     if rounds == 0 {
         let only = args.next().unwrap_or_default();
         for _ in 0..10 {
-            let rate = if only == "ivschat" {
+            let [rate, _] = if only == "ivschat" {
                 rate(IN_FLIGHT, 1000, call_ours.clone()).await
             } else {
                 rate(IN_FLIGHT, 300, call_theirs.clone()).await
@@ -88,24 +68,39 @@ async fn main() {
     // Warm-up: connections, credentials, code paths.
     rate(IN_FLIGHT, 20, call_ours.clone()).await;
     rate(IN_FLIGHT, 20, call_theirs.clone()).await;
-    let mut results = vec![Vec::new(); 4];
-    for _ in 0..rounds {
-        results[0].push(rate(1, 2000, call_ours.clone()).await);
-        results[1].push(rate(1, 2000, call_theirs.clone()).await);
-        results[2].push(rate(IN_FLIGHT, 100, call_ours.clone()).await);
-        results[3].push(rate(IN_FLIGHT, 100, call_theirs.clone()).await);
+    // [calls/s, CPU µs per call] of sequential ours, theirs, then 64 in flight ours, theirs.
+    let mut results = vec![[Vec::new(), Vec::new()]; 4];
+    // Each client goes first in every other round: on a VM the one that runs second finds the
+    // runtime's workers still awake, which can halve its round trip (bench/core/README.md).
+    for round in 0..rounds {
+        for (callers, calls, at) in [(1, 2000, 0), (IN_FLIGHT, 100, 2)] {
+            for step in 0..2 {
+                let which = (round + step) % 2;
+                let [calls_per_s, cpu] = match which {
+                    0 => rate(callers, calls, call_ours.clone()).await,
+                    _ => rate(callers, calls, call_theirs.clone()).await,
+                };
+                results[at + which][0].push(calls_per_s);
+                results[at + which][1].push(cpu);
+            }
+        }
     }
-    let [seq_ours, seq_theirs, par_ours, par_theirs] =
-        [0, 1, 2, 3].map(|i| median(results[i].clone()));
-    println!("GetRoom calls/s, medians of {rounds} interleaved rounds\n");
+    let m: Vec<[f64; 2]> = results
+        .into_iter()
+        .map(|[rates, cpus]| [median(rates), median(cpus)])
+        .collect();
+    println!("GetRoom, medians of {rounds} interleaved rounds\n");
     println!("| | ivschat | aws-sdk-ivschat | ratio |");
     println!("|---|---|---|---|");
-    println!(
-        "| sequential | {seq_ours:.0} | {seq_theirs:.0} | {:.2}x |",
-        seq_ours / seq_theirs
-    );
-    println!(
-        "| {IN_FLIGHT} in flight | {par_ours:.0} | {par_theirs:.0} | {:.2}x |",
-        par_ours / par_theirs
-    );
+    for (name, ours, theirs) in [
+        ("sequential, calls/s", m[0][0], m[1][0]),
+        ("sequential, CPU µs per call", m[0][1], m[1][1]),
+        ("64 in flight, calls/s", m[2][0], m[3][0]),
+        ("64 in flight, CPU µs per call", m[2][1], m[3][1]),
+    ] {
+        println!(
+            "| {name} | {ours:.1} | {theirs:.1} | {:.2}x |",
+            ours / theirs
+        );
+    }
 }
