@@ -113,14 +113,24 @@ impl HyperTransport {
         if self.connector.proxies.is_none()
             && let Some((id, executor)) = super::hosted::HostedExecutor::current()
         {
-            return self.pool_for(PoolKey::Hosted(id), executor, true);
+            let connector = || Connector {
+                hosted: true,
+                ..self.connector.clone()
+            };
+            return self.pool_for(PoolKey::Hosted(id), executor, connector);
         }
         let runtime = tokio::runtime::Handle::current().id();
-        self.pool_for(PoolKey::Runtime(runtime), TokioExecutor::new(), false)
+        let connector = || self.connector.clone();
+        self.pool_for(PoolKey::Runtime(runtime), TokioExecutor::new(), connector)
     }
 
-    /// The pool of `key`, made on first use (its connector on the hosted loop's sockets or not).
-    fn pool_for<E>(&self, key: PoolKey, executor: E, hosted: bool) -> Arc<Pool>
+    /// The pool of `key`, made on first use with `executor` and the connector `connector` makes.
+    fn pool_for<E>(
+        &self,
+        key: PoolKey,
+        executor: E,
+        connector: impl FnOnce() -> Connector,
+    ) -> Arc<Pool>
     where
         E: hyper::rt::Executor<BoxFuture<'static, ()>> + Send + Sync + Clone + 'static,
     {
@@ -131,8 +141,6 @@ impl HyperTransport {
         if pools.len() == MAX_RUNTIMES {
             pools.remove(0);
         }
-        #[cfg(not(all(unix, feature = "hosted")))]
-        let _ = hosted;
         let pool = Arc::new(
             Client::builder(executor)
                 .pool_timer(TokioTimer::new())
@@ -142,11 +150,7 @@ impl HyperTransport {
                 // One write of head and body: `sendto` instead of `writev` of two buffers.
                 .http1_writev(false)
                 .set_host(false)
-                .build(Connector {
-                    #[cfg(all(unix, feature = "hosted"))]
-                    hosted,
-                    ..self.connector.clone()
-                }),
+                .build(connector()),
         );
         pools.push((key, pool.clone()));
         pool
