@@ -35,7 +35,10 @@ FLAGS="-Cprofile-generate=$OUT/raw"
 case " $* " in *" --cross-compile "*) FLAGS="$FLAGS -Clinker=$ROOT/tools/pgo/cross-cc.sh -Clinker-flavor=gcc" ;; esac
 RUSTFLAGS="$FLAGS" CARGO_TARGET_DIR="$OUT/target" \
   npx napi build --platform --release "$@" --output-dir "$OUT/package" --js native.js --dts native.d.ts >&2
-cp index.js messaging.js generated.js load-native.js package.json "$OUT/package/"
+# The package's own files (package.json's "files"), beside the addon and native.js just built.
+for file in package.json $(node -p "require('./package.json').files.filter((f) => !f.includes('*')).join(' ')"); do
+  [ -e "$OUT/package/$file" ] || cp "$file" "$OUT/package/"
+done
 node "$ROOT/tools/pgo/train-node.mjs" "$OUT/package" >&2
 
 "$PROFDATA" merge -o "$OUT/merged.profdata" "$OUT/raw"
