@@ -5,10 +5,9 @@
 #[path = "../common/rate.rs"]
 mod rate;
 
-use rate::{median, rate};
+use rate::{compare, print_table};
 
 const ARN: &str = "arn:aws:ivschat:us-east-1:000000000000:room/abcdEFGH1234";
-const IN_FLIGHT: usize = 64;
 
 macro_rules! caller {
     ($krate:ident, $url:expr) => {{
@@ -40,36 +39,7 @@ async fn main() {
     let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(15);
     let here = caller!(ivschat, &url);
     let base = caller!(ivschat_base, &url);
-    rate(IN_FLIGHT, 20, here.clone()).await;
-    rate(IN_FLIGHT, 20, base.clone()).await;
-    // Per measure: [this checkout, base], each a list of rounds.
-    let mut runs = vec![[Vec::new(), Vec::new()]; 4];
-    for round in 0..rounds {
-        for (callers, calls, at) in [(1, 2000, 0), (IN_FLIGHT, 100, 2)] {
-            // Each goes first in every other round: the one that follows the other finds its
-            // runtime's workers still awake, which on a VM can halve a round trip.
-            for step in 0..2 {
-                let which = (round + step) % 2;
-                let [calls_per_s, cpu] = match which {
-                    0 => rate(callers, calls, here.clone()).await,
-                    _ => rate(callers, calls, base.clone()).await,
-                };
-                runs[at][which].push(calls_per_s);
-                runs[at + 1][which].push(cpu);
-            }
-        }
-    }
-    println!("medians of {rounds} interleaved rounds\n");
-    println!("| | this checkout | base | ratio |");
-    println!("|---|---|---|---|");
-    let names = [
-        "sequential, calls/s",
-        "sequential, CPU µs per call",
-        "64 in flight, calls/s",
-        "64 in flight, CPU µs per call",
-    ];
-    for (name, [here, base]) in names.iter().zip(runs) {
-        let (here, base) = (median(here), median(base));
-        println!("| {name} | {here:.1} | {base:.1} | {:.3} |", here / base);
-    }
+    let rows = compare(rounds, here, base).await;
+    let title = format!("medians of {rounds} interleaved rounds");
+    print_table(&title, "this checkout", "base", &rows);
 }

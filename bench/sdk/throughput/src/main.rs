@@ -1,12 +1,12 @@
 //! `sdk-throughput URL [ROUNDS]`: GetRoom calls per second, sequential and with 64 in flight, of
 //! ivschat and of aws-sdk-ivschat, as a user writes them (`#[tokio::main]`), on one canned
-//! server, in interleaved rounds (each first in every other round) so the machine's load hits
+//! server, in interleaved rounds (`compare` in bench/common/rate.rs) so the machine's load hits
 //! both alike. Prints the medians of calls/s and of CPU µs per call (every thread).
 
 #[path = "../../../common/rate.rs"]
 mod rate;
 
-use rate::{median, rate};
+use rate::{compare, print_table, rate};
 
 const ARN: &str = "arn:aws:ivschat:us-east-1:000000000000:room/abcdEFGH1234";
 const IN_FLIGHT: usize = 64;
@@ -65,42 +65,7 @@ async fn main() {
         }
         return;
     }
-    // Warm-up: connections, credentials, code paths.
-    rate(IN_FLIGHT, 20, call_ours.clone()).await;
-    rate(IN_FLIGHT, 20, call_theirs.clone()).await;
-    // [calls/s, CPU µs per call] of sequential ours, theirs, then 64 in flight ours, theirs.
-    let mut results = vec![[Vec::new(), Vec::new()]; 4];
-    // Each client goes first in every other round: on a VM the one that runs second finds the
-    // runtime's workers still awake, which can halve its round trip (bench/core/README.md).
-    for round in 0..rounds {
-        for (callers, calls, at) in [(1, 2000, 0), (IN_FLIGHT, 100, 2)] {
-            for step in 0..2 {
-                let which = (round + step) % 2;
-                let [calls_per_s, cpu] = match which {
-                    0 => rate(callers, calls, call_ours.clone()).await,
-                    _ => rate(callers, calls, call_theirs.clone()).await,
-                };
-                results[at + which][0].push(calls_per_s);
-                results[at + which][1].push(cpu);
-            }
-        }
-    }
-    let m: Vec<[f64; 2]> = results
-        .into_iter()
-        .map(|[rates, cpus]| [median(rates), median(cpus)])
-        .collect();
-    println!("GetRoom, medians of {rounds} interleaved rounds\n");
-    println!("| | ivschat | aws-sdk-ivschat | ratio |");
-    println!("|---|---|---|---|");
-    for (name, ours, theirs) in [
-        ("sequential, calls/s", m[0][0], m[1][0]),
-        ("sequential, CPU µs per call", m[0][1], m[1][1]),
-        ("64 in flight, calls/s", m[2][0], m[3][0]),
-        ("64 in flight, CPU µs per call", m[2][1], m[3][1]),
-    ] {
-        println!(
-            "| {name} | {ours:.1} | {theirs:.1} | {:.2}x |",
-            ours / theirs
-        );
-    }
+    let rows = compare(rounds, call_ours, call_theirs).await;
+    let title = format!("GetRoom, medians of {rounds} interleaved rounds");
+    print_table(&title, "ivschat", "aws-sdk-ivschat", &rows);
 }
