@@ -110,7 +110,7 @@ describe('connections', () => {
     const s = await started((socket) => socket.destroy())
     const e = await clientFor(s.port, { maxAttempts: 2, retryBackoffMs: 1 }).getRoom({ identifier }).catch((x) => x)
     assert.equal(e.name, 'ConnectionError')
-    assert.match(e.message, /connection closed before message completed/)
+    assert.match(e.message, /the connection closed before a response arrived/)
     assert.equal(s.requests, 2, 'retried once')
   })
 

@@ -8,7 +8,7 @@ use crate::credentials::{Credentials, ProvideCredentials};
 use crate::endpoint;
 use crate::error::Error;
 use crate::retry::RetryConfig;
-use crate::transport::hyper::HyperTransport;
+use crate::transport::http1::Http1Transport;
 use crate::transport::tls::TlsSettings;
 use crate::transport::{DEFAULT_MAX_RESPONSE_BYTES, Transport};
 
@@ -105,7 +105,7 @@ impl Config {
 
     /// A pool of connections of its own, with this configuration's TLS settings.
     pub(crate) fn new_transport(&self) -> Arc<dyn Transport> {
-        Arc::new(HyperTransport::new(
+        Arc::new(Http1Transport::new(
             self.tls.clone(),
             self.connect_timeout,
             self.read_timeout,
@@ -318,7 +318,7 @@ impl ConfigBuilder {
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let read_timeout = self.read_timeout.unwrap_or(Some(DEFAULT_READ_TIMEOUT));
         Ok(Config {
-            transport: Arc::new(HyperTransport::new(
+            transport: Arc::new(Http1Transport::new(
                 tls.clone(),
                 connect_timeout,
                 read_timeout,

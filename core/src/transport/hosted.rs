@@ -148,7 +148,7 @@ impl HostedLoop {
 
 impl Drop for HostedLoop {
     /// Cancels every task: its future and the connections it holds are dropped now, with no lock
-    /// held, since a future may spawn as it is dropped (hyper-util's pool does).
+    /// held, since a future may spawn as it is dropped.
     fn drop(&mut self) {
         self.0.closed.store(true, Ordering::Release);
         let ready = std::mem::take(&mut *lock(&self.0.ready));
@@ -179,7 +179,7 @@ fn current() -> Option<Arc<Shared>> {
 }
 
 /// The id of the loop turning on this thread, if any (on every wake: no `Arc` clone).
-fn current_id() -> Option<u64> {
+pub(crate) fn current_id() -> Option<u64> {
     TURNING
         .try_with(|t| t.borrow().as_ref().map(|s| s.id))
         .ok()?
@@ -261,25 +261,6 @@ impl Drop for Finished {
     fn drop(&mut self) {
         if let Some(shared) = self.0.upgrade() {
             lock(&shared.tasks).remove(&self.1);
-        }
-    }
-}
-
-/// Spawns hyper-util's connection tasks on the loop (dropped once the loop is gone).
-#[derive(Clone)]
-pub(crate) struct HostedExecutor(Weak<Shared>);
-
-impl HostedExecutor {
-    /// The id and executor of the loop turning on this thread.
-    pub(crate) fn current() -> Option<(u64, Self)> {
-        current().map(|shared| (shared.id, HostedExecutor(Arc::downgrade(&shared))))
-    }
-}
-
-impl<F: Future<Output = ()> + Send + 'static> hyper::rt::Executor<F> for HostedExecutor {
-    fn execute(&self, task: F) {
-        if let Some(shared) = self.0.upgrade() {
-            shared.spawn(task, true);
         }
     }
 }
@@ -435,18 +416,6 @@ impl AsyncWrite for HostedStream {
         self.poll_io(cx, |s| &s.write, |mut io| io.write(buf))
     }
 
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, |s| &s.write, |mut io| io.write_vectored(bufs))
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
@@ -460,13 +429,14 @@ impl AsyncWrite for HostedStream {
 mod tests {
     use super::*;
 
-    /// Spawns on the loop when dropped, as hyper-util's pool does when a connection it gets
-    /// back starts its idle timer.
-    struct SpawnsWhenDropped(HostedExecutor);
+    /// Spawns on the loop when dropped (a task's future may).
+    struct SpawnsWhenDropped(Weak<Shared>);
 
     impl Drop for SpawnsWhenDropped {
         fn drop(&mut self) {
-            hyper::rt::Executor::execute(&self.0, async {});
+            if let Some(shared) = self.0.upgrade() {
+                shared.spawn(async {}, true);
+            }
         }
     }
 
@@ -488,7 +458,7 @@ mod tests {
     #[tokio::test]
     async fn a_task_that_spawns_as_the_loop_drops_it_does_not_block_the_drop() {
         let hosted = HostedLoop::new(tokio::runtime::Handle::current()).expect("loop");
-        let spawns = SpawnsWhenDropped(HostedExecutor(Arc::downgrade(&hosted.0)));
+        let spawns = SpawnsWhenDropped(Arc::downgrade(&hosted.0));
         hosted.spawn(async move {
             let _spawns = spawns;
             std::future::pending::<()>().await;

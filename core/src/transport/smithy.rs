@@ -13,7 +13,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use bytes::Bytes;
 
-use super::hyper::HyperTransport;
+use super::http1::Http1Transport;
 use super::tls::TlsSettings;
 use super::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, Limits, Request, Transport};
 use crate::error::Error;
@@ -48,7 +48,7 @@ impl HttpClient for SmithyClient {
             return connector.clone();
         }
         let connect_timeout = key.0.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
-        let transport = HyperTransport::new(self.tls.clone(), connect_timeout, key.1);
+        let transport = Http1Transport::new(self.tls.clone(), connect_timeout, key.1);
         let connector = SharedHttpConnector::new(Connector(Arc::new(transport)));
         connectors.push((key, connector.clone()));
         connector
@@ -56,7 +56,7 @@ impl HttpClient for SmithyClient {
 }
 
 #[derive(Debug)]
-struct Connector(Arc<HyperTransport>);
+struct Connector(Arc<Http1Transport>);
 
 impl HttpConnector for Connector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
