@@ -4,7 +4,8 @@
 # GetRoom calls/s and CPU µs per call (every thread), sequential and 64 in flight, as a user
 # writes them (#[tokio::main]), on one canned server. BASE's core is checked out in a worktree
 # outside this one (cargo would take this checkout's workspace for it) and renamed
-# `ivschat-base`, so both link into one binary. Not part of make.
+# `ivschat-base`, so both link into one binary. AB_RUNTIME=current measures both on a
+# current-thread runtime (the Python `Client`'s) instead of a multi-thread one. Not part of make.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BASE="${1:?usage: bench/ab/ab.sh BASE [ROUNDS]}"
@@ -32,7 +33,7 @@ path = "$ROOT/bench/ab/main.rs"
 [dependencies]
 ivschat = { path = "$ROOT/core" }
 ivschat_base = { package = "ivschat-base", path = "$tree/core" }
-tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+tokio = { version = "1", features = ["rt-multi-thread"] }
 libc = "0.2"
 
 [profile.release]

@@ -1,6 +1,7 @@
 //! `ivschat-ab URL ROUNDS`, built by `bench/ab/ab.sh`: GetRoom calls/s and CPU µs per call of the
 //! core at this checkout and at a base commit, sequential and 64 in flight, in interleaved rounds
 //! in one process (the machine's load hits both alike). Prints the medians.
+//! `AB_RUNTIME=current` runs them on a current-thread runtime.
 
 #[path = "../common/rate.rs"]
 mod rate;
@@ -32,8 +33,20 @@ macro_rules! caller {
     }};
 }
 
-#[tokio::main]
-async fn main() {
+/// `AB_RUNTIME=current` runs both on a current-thread runtime (the Python `Client`'s): no idle
+/// worker spins into the CPU figures; otherwise a multi-thread one, as `#[tokio::main]` makes.
+fn main() {
+    let runtime = match std::env::var("AB_RUNTIME").as_deref() {
+        Ok("current") => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    }
+    .enable_all()
+    .build()
+    .expect("runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
     let mut args = std::env::args().skip(1);
     let url = args.next().expect("usage: ivschat-ab URL ROUNDS");
     let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(15);
