@@ -5,10 +5,10 @@
 //! on the tokio runtime given to the loop; their wakes reach it through a `mio::Waker`.
 //!
 //! Written here (an executor of `async-task` tasks, a socket type over `mio`) because it earns
-//! it on the path it serves, a Node call with no other in flight on its thread: 85.5 against
-//! 112.8 µs of CPU per sequential GetRoom on the tokio worker (−24%), the same wall time; and,
-//! with the calls made meanwhile on the worker, 50,000 against 44,000 calls/s at 64 in flight
-//! (bench/node/RESULTS.md, 2026-12-07). Not public API: for the bindings.
+//! it on the path it serves, a Node call with no other in flight on its thread: 90.0 against
+//! 113.6 µs of CPU per sequential GetRoom on the tokio worker (−21%; `bench/node/seq.cjs`, with
+//! `IVSCHAT_NODE_NO_HOSTED_LOOP=1` for the worker, 3 interleaved rounds, medians; 2026-12-07,
+//! transport of 6b3b67b), the same wall time (bench/node/RESULTS.md). Not public API.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
