@@ -312,3 +312,32 @@ async fn a_response_with_110_headers_is_read() {
         .expect("110 headers are within the limit (boto3 takes 65 or more)");
     assert_eq!(room.id(), Some("abcdEFGH1234"));
 }
+
+/// A content-length of a petabyte, a few bytes, then the end of the connection.
+fn petabyte_promised(mut s: TcpStream) -> Answer {
+    Box::pin(async move {
+        let head = b"HTTP/1.1 200 OK\r\ncontent-length: 1000000000000000\r\n\r\n{\"arn\":";
+        s.write_all(head).await
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_without_a_response_limit_does_not_allocate_what_content_length_promises() {
+    let url = hostile(petabyte_promised).await;
+    let config = ivschat::Config::builder()
+        .region("us-east-1")
+        .endpoint_url(&url)
+        .credentials(ivschat::Credentials::new("test", "test", None))
+        .max_response_bytes(usize::MAX)
+        .retry_config(ivschat::RetryConfig::standard().with_max_attempts(1))
+        .build()
+        .expect("config");
+    let err = ivschat::Client::new(&config)
+        .get_room()
+        .identifier(ARN)
+        .send()
+        .await
+        .expect_err("the body ended early");
+    assert_eq!(err.code(), "ConnectionError", "{err:?}");
+    assert!(err.message().contains("middle of a response body"), "{err}");
+}

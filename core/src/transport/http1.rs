@@ -267,7 +267,8 @@ impl Conn {
             if length > max as u64 {
                 return Err(too_large(max));
             }
-            body.reserve_exact(length as usize);
+            // What a content-length promises is not allocated past the default limit up front.
+            body.reserve_exact(length.min(super::DEFAULT_MAX_RESPONSE_BYTES as u64) as usize);
         }
         loop {
             let (used, done) = framing.decode(&self.input, &mut body)?;
