@@ -207,7 +207,7 @@ fn encode(request: &Request<'_>, absolute: bool) -> Vec<u8> {
         out.extend_from_slice(value.as_bytes());
     }
     if !body.is_empty() || matches!(*request.method, http::Method::POST | http::Method::PUT) {
-        out.extend_from_slice(format!("\r\ncontent-length: {}", body.len()).as_bytes());
+        let _ = write!(out, "\r\ncontent-length: {}", body.len());
     }
     out.extend_from_slice(b"\r\n\r\n");
     out.extend_from_slice(body);
@@ -235,12 +235,8 @@ impl Conn {
         head_request: bool,
         max: usize,
     ) -> Result<(Response, bool), Error> {
-        let limit = self.io.limit;
-        self.io
-            .write_all(wire)
-            .await
-            .map_err(|e| io_error(e, limit))?;
-        self.io.flush().await.map_err(|e| io_error(e, limit))?;
+        self.io.write_all(wire).await.map_err(io_error)?;
+        self.io.flush().await.map_err(io_error)?;
         let mut informational = 0;
         let head = loop {
             match parse_head(&self.input)? {
@@ -252,7 +248,9 @@ impl Conn {
                     }
                     informational += 1;
                     if informational > MAX_INFORMATIONAL {
-                        let what = "more than 4 informational (1xx) responses";
+                        let what = format_args!(
+                            "more than {MAX_INFORMATIONAL} informational (1xx) responses"
+                        );
                         return Err(invalid_response(what));
                     }
                 }
@@ -278,7 +276,8 @@ impl Conn {
             } else if done {
                 break;
             } else if used == 0 && self.input.len() > MAX_HEAD_BYTES {
-                return Err(invalid_response("a chunked body line over 64 KiB"));
+                let what = format_args!("a chunked body line over {MAX_HEAD_BYTES} bytes");
+                return Err(invalid_response(what));
             } else if self.read().await? > 0 {
                 continue;
             } else if let Framing::UntilClose = framing {
@@ -300,11 +299,7 @@ impl Conn {
         if self.input.capacity() - self.input.len() < READ_SIZE / 4 {
             self.input.reserve(READ_SIZE);
         }
-        let limit = self.io.limit;
-        self.io
-            .read_buf(&mut self.input)
-            .await
-            .map_err(|e| io_error(e, limit))
+        self.io.read_buf(&mut self.input).await.map_err(io_error)
     }
 
     /// Whether the server has left the connection open (no end, no error, no stray bytes).
@@ -332,7 +327,9 @@ fn parse_head(input: &[u8]) -> Result<Option<(usize, Head)>, Error> {
         Ok(Status::Complete(length)) => length,
         Ok(Status::Partial) if input.len() <= MAX_HEAD_BYTES => return Ok(None),
         Ok(Status::Partial) | Err(httparse::Error::TooManyHeaders) => {
-            let what = "a response head over 65536 bytes or 128 headers";
+            let what = format_args!(
+                "a response head over {MAX_HEAD_BYTES} bytes or {MAX_HEADERS} headers"
+            );
             return Err(invalid_response(what));
         }
         Err(e) => return Err(malformed(e)),
@@ -421,20 +418,16 @@ impl Framing {
                     body.extend_from_slice(rest);
                     return Ok((input.len(), false));
                 }
-                Framing::Length(0) => return Ok((used, true)),
-                Framing::Length(left) | Framing::ChunkData(left) if left > 0 => {
-                    let n = rest.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-                    body.extend_from_slice(&rest[..n]);
-                    let left = left - n as u64;
-                    if let Framing::Length(_) = self {
-                        *self = Framing::Length(left);
-                        return Ok((used + n, left == 0));
-                    } else if n == 0 {
-                        return Ok((used, false));
-                    }
-                    (used + n, Framing::ChunkData(left))
+                Framing::Length(left) => {
+                    let n = take(rest, left, body);
+                    *self = Framing::Length(left - n as u64);
+                    return Ok((used + n, left == n as u64));
                 }
-                Framing::Length(_) | Framing::ChunkData(_) => match rest.get(..2) {
+                Framing::ChunkData(left) if left > 0 => match take(rest, left, body) {
+                    0 => return Ok((used, false)),
+                    n => (used + n, Framing::ChunkData(left - n as u64)),
+                },
+                Framing::ChunkData(_) => match rest.get(..2) {
                     Some(b"\r\n") => (used + 2, Framing::ChunkSize),
                     Some(_) => return Err(malformed("a chunk not ended by CRLF")),
                     None => return Ok((used, false)),
@@ -453,6 +446,13 @@ impl Framing {
             };
         }
     }
+}
+
+/// Moves up to `left` bytes of `rest` into `body`: how many.
+fn take(rest: &[u8], left: u64, body: &mut Vec<u8>) -> usize {
+    let n = rest.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+    body.extend_from_slice(&rest[..n]);
+    n
 }
 
 /// A response this client will not read, named.
@@ -478,13 +478,12 @@ fn ended(when: &str) -> Error {
     Error::transport(io::Error::new(io::ErrorKind::UnexpectedEof, what))
 }
 
-/// An I/O failure after the connection opened: the read timeout (`limit`) or another.
-fn io_error(e: io::Error, limit: Option<Duration>) -> Error {
-    match limit.filter(|_| e.kind() == io::ErrorKind::TimedOut) {
-        Some(limit) => Error::timeout(format!(
-            "no response bytes arrived for {limit:?} (read timeout)"
-        )),
-        None => Error::transport(e),
+/// An I/O failure after the connection opened: [`Timed`]'s read timeout (it carries its message;
+/// the system's `ETIMEDOUT` does not), or another.
+fn io_error(e: io::Error) -> Error {
+    match e.kind() == io::ErrorKind::TimedOut && e.get_ref().is_some() {
+        true => Error::timeout(e.to_string()),
+        false => Error::transport(e),
     }
 }
 
@@ -619,7 +618,8 @@ impl Timed {
             .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(since + limit)));
         while timer.as_mut().poll(cx).is_ready() {
             if since.elapsed() >= limit {
-                return Poll::Ready(Err(io::ErrorKind::TimedOut.into()));
+                let what = format!("no response bytes arrived for {limit:?} (read timeout)");
+                return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, what)));
             }
             timer.as_mut().reset(since + limit);
         }
